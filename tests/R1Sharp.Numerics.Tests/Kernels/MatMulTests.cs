@@ -1,0 +1,80 @@
+using R1Sharp.Numerics.Kernels;
+using R1Sharp.Numerics.Tensors;
+
+namespace R1Sharp.Numerics.Tests.Kernels;
+
+public unsafe class MatMulTests
+{
+    public static TheoryData<GgmlType> Types()
+    {
+        var d = new TheoryData<GgmlType>();
+        foreach (var t in TestData.WeightTypes) d.Add(t);
+        return d;
+    }
+
+    // Activations are converted like llama.cpp's vec_dot_type (Q8_0/Q8_1/Q8_K, F16, BF16), so the product differs from
+    // the exact one by about the activation quantization error: bound |y - exact| by tol * ||w_r|| * ||x_b||.
+    private static double Tolerance(GgmlType t) => t switch
+    {
+        GgmlType.F32 => 1e-5, GgmlType.F16 => 2e-3, GgmlType.BF16 => 8e-3, _ => 1.5e-2,
+    };
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public void MatchesDoublePrecisionReferenceForBatches1To9(GgmlType type)
+    {
+        const int rows = 67, cols = 512; // rows not a multiple of any tile size
+        float[] wf = TestData.Gaussian(rows * cols, 1, 0.05f);
+        byte[] wq = Quantizer.Quantize(type, wf, cols);
+        fixed (byte* wp = wq)
+        {
+            var w = new WeightMatrix(wp, type, rows, cols);
+            float[] deq = w.ToFloat32(); // the exact weights the kernel sees
+            for (int batch = 1; batch <= 9; batch++)
+            {
+                float[] x = TestData.Gaussian(batch * cols, 100 + batch);
+                float[] y = new float[batch * rows];
+                fixed (float* xp = x, yp = y) MatMul.Forward(w, xp, yp, batch);
+                for (int b = 0; b < batch; b++)
+                {
+                    double xn = Norm(x.AsSpan(b * cols, cols));
+                    for (int r = 0; r < rows; r++)
+                    {
+                        double exact = 0;
+                        for (int c = 0; c < cols; c++) exact += (double)deq[r * cols + c] * x[b * cols + c];
+                        double scale = Norm(deq.AsSpan(r * cols, cols)) * xn;
+                        double err = Math.Abs(y[b * rows + r] - exact);
+                        Assert.True(err <= Tolerance(type) * scale,
+                            $"{type} batch {batch} token {b} row {r}: {y[b * rows + r]} vs {exact} (err {err / scale:E2} of the scale)");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void SliceSelectsRows()
+    {
+        const int rows = 8, cols = 64;
+        float[] wf = TestData.Gaussian(rows * cols, 3);
+        byte[] wq = Quantizer.Quantize(GgmlType.Q8_0, wf, cols);
+        fixed (byte* wp = wq)
+        {
+            var w = new WeightMatrix(wp, GgmlType.Q8_0, rows, cols);
+            var s = w.Slice(3, 2);
+            var a = new float[cols];
+            var b = new float[cols];
+            s.DequantizeRow(1, a);
+            w.DequantizeRow(4, b);
+            Assert.Equal(b, a);
+            Assert.Throws<ArgumentOutOfRangeException>(() => w.Slice(7, 2));
+        }
+    }
+
+    private static double Norm(ReadOnlySpan<float> v)
+    {
+        double s = 0;
+        foreach (float f in v) s += (double)f * f;
+        return Math.Sqrt(s);
+    }
+}
