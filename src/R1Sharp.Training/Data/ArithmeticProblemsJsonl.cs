@@ -1,0 +1,64 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace R1Sharp.Training.Data;
+
+/// <summary>Row layouts for generated problems (all accepted by <c>r1 train sft</c>).</summary>
+public enum ProblemRowFormat
+{
+    /// <summary><c>{"messages":[{"role":"user",...},{"role":"assistant",...}],"answer":"40"}</c>: the chat template renders it.</summary>
+    Messages,
+    /// <summary><c>{"prompt": question, "completion": assistant content, "answer":"40"}</c>.</summary>
+    PromptCompletion,
+    /// <summary><c>{"text": question + "\n" + assistant content}</c>: plain text, e.g. a tokenizer corpus line per row.</summary>
+    Text,
+}
+
+/// <summary>Writes generated problems as JSONL rows.</summary>
+public static class ArithmeticProblemsJsonl
+{
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>One JSON object (no newline) for a problem.</summary>
+    public static string ToRow(ArithmeticProblem p, ProblemRowFormat format = ProblemRowFormat.Messages)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, WriterOptions))
+        {
+            w.WriteStartObject();
+            switch (format)
+            {
+                case ProblemRowFormat.Messages:
+                    w.WriteStartArray("messages");
+                    w.WriteStartObject(); w.WriteString("role", "user"); w.WriteString("content", p.Question); w.WriteEndObject();
+                    w.WriteStartObject(); w.WriteString("role", "assistant"); w.WriteString("content", p.AssistantContent); w.WriteEndObject();
+                    w.WriteEndArray();
+                    w.WriteString("answer", ArithmeticWorking.S(p.Answer));
+                    break;
+                case ProblemRowFormat.PromptCompletion:
+                    w.WriteString("prompt", p.Question);
+                    w.WriteString("completion", p.AssistantContent);
+                    w.WriteString("answer", ArithmeticWorking.S(p.Answer));
+                    break;
+                default:
+                    w.WriteString("text", p.Question + "\n" + p.AssistantContent);
+                    break;
+            }
+            w.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    /// <summary>Writes <paramref name="problems"/> one row per line; returns the number of rows.</summary>
+    public static int Write(TextWriter writer, IEnumerable<ArithmeticProblem> problems, ProblemRowFormat format = ProblemRowFormat.Messages)
+    {
+        int n = 0;
+        foreach (var p in problems)
+        {
+            writer.Write(ToRow(p, format));
+            writer.Write('\n');
+            n++;
+        }
+        return n;
+    }
+}
