@@ -5,7 +5,11 @@ namespace R1Sharp.Numerics.Kernels;
 /// <summary>
 /// y = x W^T for a weight matrix in any supported type:
 ///   x: [batch, Cols] f32, y: [batch, Rows] f32,  y[b*Rows + r] = sum_c W[r,c] * x[b*Cols + c].
-/// Rows are split across <see cref="ComputePool.Shared"/>.
+/// As in llama.cpp the activations are first converted once to the weight type's vec_dot_type
+/// (<see cref="QuantizedActivations"/>), then every row is an integer (or float) dot product.
+/// Work is split over rows on <see cref="ComputePool.Shared"/>; for batch > 1 each task walks its rows for a tile of
+/// tokens at a time so a weight row is read from memory once and reused from cache for all tokens of the tile.
+/// No allocation in steady state (scratch buffers are reused; calls are serialized).
 /// </summary>
 public static unsafe class MatMul
 {
@@ -13,23 +17,31 @@ public static unsafe class MatMul
         or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1
         or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
 
-    private const int RowsPerTask = 16;
-
-    [ThreadStatic] private static float[]? t_row;
+    private const int TokenTile = 64;
 
     private static readonly object s_gate = new();
-    private static WeightMatrix? s_w;
-    private static float* s_x, s_y;
-    private static int s_batch;
+    private static readonly QuantizedActivations s_act = new();
     private static readonly Action<int> s_task = Task;
+    private static WeightMatrix? s_w;
+    private static float* s_y;
+    private static int s_batch, s_rowsPerTask;
+
+    /// <summary>Pool used by <see cref="Forward"/> (default <see cref="ComputePool.Shared"/>).</summary>
+    public static ComputePool Pool { get; set; } = ComputePool.Shared;
 
     public static void Forward(WeightMatrix w, float* x, float* y, int batch)
     {
         if (batch <= 0) return;
         lock (s_gate)
         {
-            s_w = w; s_x = x; s_y = y; s_batch = batch;
-            try { ComputePool.Shared.For((w.Rows + RowsPerTask - 1) / RowsPerTask, s_task); }
+            s_act.Prepare(w.Type, x, w.Cols, batch);
+            s_w = w; s_y = y; s_batch = batch;
+            int threads = Pool.Threads;
+            // enough tasks to balance threads that run at different speeds, few enough to keep per-task overhead low
+            int rowsPerTask = Math.Max(1, w.Rows / (threads * 8));
+            if (batch > 1) rowsPerTask = Math.Clamp(rowsPerTask, 4, 16);
+            s_rowsPerTask = rowsPerTask;
+            try { Pool.For((w.Rows + rowsPerTask - 1) / rowsPerTask, s_task); }
             finally { s_w = null; }
         }
     }
@@ -37,22 +49,34 @@ public static unsafe class MatMul
     private static void Task(int t)
     {
         var w = s_w!;
-        int cols = w.Cols, rows = w.Rows;
-        var buffer = t_row is { } b && b.Length >= cols ? b : t_row = new float[cols];
-        int r0 = t * RowsPerTask, r1 = Math.Min(rows, r0 + RowsPerTask);
-        fixed (float* row = buffer)
+        int rows = w.Rows, batch = s_batch;
+        int r0 = t * s_rowsPerTask, r1 = Math.Min(rows, r0 + s_rowsPerTask);
+        var act = s_act;
+        for (int t0 = 0; t0 < batch; t0 += TokenTile)
+        {
+            int t1 = Math.Min(batch, t0 + TokenTile);
             for (int r = r0; r < r1; r++)
             {
-                Dequantize.Row(w.Type, w.RowPointer(r), row, cols);
-                for (int bi = 0; bi < s_batch; bi++)
-                    s_y[(long)bi * rows + r] = Dot(row, s_x + (long)bi * cols, cols);
+                byte* row = w.RowPointer(r);
+                for (int b = t0; b < t1; b++)
+                    s_y[(long)b * rows + r] = Dot(w.Type, row, act.Row(b), w.Cols);
             }
+        }
     }
 
-    private static float Dot(float* a, float* b, int n)
+    /// <summary>One weight row . one token's converted activations.</summary>
+    internal static float Dot(GgmlType type, byte* row, in ActivationRow x, int cols) => type switch
     {
-        float s = 0;
-        for (int i = 0; i < n; i++) s += a[i] * b[i];
-        return s;
-    }
+        GgmlType.Q8_0 => DotQ8_0.Dot(row, x, cols / 32),
+        GgmlType.Q4_0 => DotQ4_0.Dot(row, x, cols / 32),
+        GgmlType.Q4_1 => DotQ4_1.Dot(row, x, cols / 32),
+        GgmlType.Q5_0 => DotQ5_0.Dot(row, x, cols / 32),
+        GgmlType.Q5_1 => DotQ5_1.Dot(row, x, cols / 32),
+        GgmlType.Q4_K => DotQ4_K.Dot(row, x, cols / 256),
+        GgmlType.Q5_K => DotQ5_K.Dot(row, x, cols / 256),
+        GgmlType.Q6_K => DotQ6_K.Dot(row, x, cols / 256),
+        GgmlType.F16 => DotFloat.F16((ushort*)row, x.F, cols),
+        GgmlType.BF16 => DotFloat.BF16((ushort*)row, x.F, cols),
+        _ => DotFloat.F32((float*)row, x.F, cols),
+    };
 }

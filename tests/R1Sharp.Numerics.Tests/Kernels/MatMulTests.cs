@@ -3,6 +3,7 @@ using R1Sharp.Numerics.Tensors;
 
 namespace R1Sharp.Numerics.Tests.Kernels;
 
+[Collection("Simd")]
 public unsafe class MatMulTests
 {
     public static TheoryData<GgmlType> Types()

@@ -1,0 +1,43 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace R1Sharp.Numerics.Kernels;
+
+/// <summary>Q8_0 weight row . Q8_0 activations: sum_b fp16(dw_b) * dx_b * sum_j qw[j]*qx[j].
+/// w: blocks * 34 bytes {f16 d; i8 qs[32]}; x: blocks * 32 quants, scales.</summary>
+internal static unsafe class DotQ8_0
+{
+    public static float Dot(byte* w, in ActivationRow x, int blocks)
+    {
+        sbyte* q = x.Q;
+        float* d = x.D;
+        if (Simd.Avx2Path)
+        {
+            var acc0 = Vector256<float>.Zero;
+            var acc1 = Vector256<float>.Zero;
+            int b = 0;
+            for (; b + 1 < blocks; b += 2, w += 68, q += 64)
+            {
+                var p0 = Simd.DotS8S8(Vector256.Load((sbyte*)(w + 2)), Vector256.LoadAligned(q));
+                var p1 = Simd.DotS8S8(Vector256.Load((sbyte*)(w + 36)), Vector256.LoadAligned(q + 32));
+                acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(Simd.Half(w) * d[b]), acc0);
+                acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p1), Vector256.Create(Simd.Half(w + 34) * d[b + 1]), acc1);
+            }
+            if (b < blocks)
+            {
+                var p0 = Simd.DotS8S8(Vector256.Load((sbyte*)(w + 2)), Vector256.LoadAligned(q));
+                acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(Simd.Half(w) * d[b]), acc0);
+            }
+            return Vector256.Sum(acc0 + acc1);
+        }
+        float sum = 0;
+        for (int b = 0; b < blocks; b++, w += 34, q += 32)
+        {
+            sbyte* wq = (sbyte*)(w + 2);
+            int s = 0;
+            for (int j = 0; j < 32; j++) s += wq[j] * q[j];
+            sum += Simd.Half(w) * d[b] * s;
+        }
+        return sum;
+    }
+}

@@ -1,0 +1,111 @@
+using R1Sharp.Numerics.Kernels;
+using R1Sharp.Numerics.Tensors;
+
+namespace R1Sharp.Numerics.Tests.Kernels;
+
+/// <summary>
+/// Every dot kernel (SIMD and scalar) against a double-precision sum over the dequantized weight row and the
+/// dequantized converted activations: they must agree to float rounding, which pins down the integer arithmetic
+/// (offsets, scales, bit unpacking) exactly.
+/// </summary>
+[Collection("Simd")]
+public unsafe class DotKernelTests
+{
+    public static TheoryData<GgmlType, bool> Cases()
+    {
+        var d = new TheoryData<GgmlType, bool>();
+        foreach (var t in TestData.WeightTypes) { d.Add(t, false); d.Add(t, true); }
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void KernelEqualsDequantizedReference(GgmlType type, bool scalar)
+    {
+        const int rows = 5, cols = 768;
+        float[] wf = TestData.Gaussian(rows * cols, 7, 0.1f);
+        byte[] wq = Quantizer.Quantize(type, wf, cols);
+        float[] x = TestData.Gaussian(cols, 8);
+        // make one activation block all zeros and one weight row tiny, to cover zero scales
+        Array.Clear(x, 256, 256);
+        var act = new QuantizedActivations();
+        fixed (byte* wp = wq)
+        fixed (float* xp = x)
+        {
+            var w = new WeightMatrix(wp, type, rows, cols);
+            act.Prepare(type, xp, cols, 1);
+            float[] xd = DequantizedActivations(act, cols);
+            var wr = new float[cols];
+            Simd.ForceScalar = scalar;
+            try
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    w.DequantizeRow(r, wr);
+                    double exact = 0, scale = 0;
+                    for (int c = 0; c < cols; c++) { exact += (double)wr[c] * xd[c]; scale += Math.Abs((double)wr[c] * xd[c]); }
+                    if (type is GgmlType.Q4_1 or GgmlType.Q5_1)
+                    {
+                        // ggml's Q8_1 carries s = fp16(d*sum q) per block: the min term uses it instead of sum(d*q)
+                        int blockBytes = GgmlTypeInfo.BlockBytes(type);
+                        for (int b = 0; b < cols / 32; b++)
+                        {
+                            float m = FloatConversions.HalfToFloat(*(ushort*)(w.RowPointer(r) + b * blockBytes + 2));
+                            double blockSum = 0;
+                            for (int c = b * 32; c < b * 32 + 32; c++) blockSum += xd[c];
+                            exact += m * (act.Row(0).S[b] - blockSum);
+                        }
+                    }
+                    float got = MatMul.Dot(type, w.RowPointer(r), act.Row(0), cols);
+                    Assert.True(Math.Abs(got - exact) <= 2e-6 * scale + 1e-30, $"{type} row {r}: {got} vs {exact}");
+                }
+            }
+            finally { Simd.ForceScalar = false; }
+        }
+    }
+
+    internal static float[] DequantizedActivations(QuantizedActivations act, int cols)
+    {
+        var xd = new float[cols];
+        var row = act.Row(0);
+        for (int c = 0; c < cols; c++)
+            xd[c] = act.DotType switch
+            {
+                GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 => row.F[c],
+                GgmlType.Q8_K => row.Q[c] * row.D[c / 256],
+                _ => row.Q[c] * row.D[c / 32],
+            };
+        return xd;
+    }
+
+    [Fact]
+    public void ActivationQuantizationFollowsGgml()
+    {
+        // one Q8_0 block: amax 2.54 -> d = fp16(0.02), q = round_even(x*127/2.54) = round_even(x*50)
+        float[] x = new float[32];
+        x[0] = 2.54f; x[1] = -1.27f; x[2] = 0.01f; x[3] = 0.03f; x[4] = -0.05f;
+        var act = new QuantizedActivations();
+        fixed (float* xp = x) act.Prepare(GgmlType.Q8_0, xp, 32, 1);
+        var r = act.Row(0);
+        Assert.Equal(FloatConversions.RoundToHalf(0.02f), r.D[0]);
+        Assert.Equal(127, r.Q[0]);
+        Assert.Equal(-64, r.Q[1]); // -63.5 -> -64 (even)
+        Assert.Equal(0, r.Q[2]);   // 0.5 -> 0 (even)
+        Assert.Equal(2, r.Q[3]);   // 1.5 -> 2
+        Assert.Equal(-2, r.Q[4]);  // -2.5 -> -2
+        Assert.Equal(127 - 64 + 2 - 2, r.Sum[0]);
+
+        // Q8_K: iscale = -127/max (signed), d = 1/iscale; bsums per 16
+        float[] y = new float[256];
+        y[0] = -0.5f; y[17] = 1f; y[255] = 0.25f;
+        fixed (float* yp = y) act.Prepare(GgmlType.Q4_K, yp, 256, 1);
+        r = act.Row(0);
+        Assert.Equal(-1f / 127f, r.D[0], 1e-9f);
+        Assert.Equal(64, r.Q[0]);    // -0.5 * -127 = 63.5 -> 64
+        Assert.Equal(-127, r.Q[17]);
+        Assert.Equal(-32, r.Q[255]); // -31.75 -> -32
+        Assert.Equal(64, r.Sum[0]);
+        Assert.Equal(-127, r.Sum[1]);
+        Assert.Equal(-32, r.Sum[15]);
+    }
+}
