@@ -1,0 +1,33 @@
+using System.Threading.Channels;
+
+namespace R1Sharp.Inference.Batching;
+
+/// <summary>A chat message as an API client sends it (reasoning of earlier turns is accepted and dropped by the template).</summary>
+public sealed record PromptMessage(string Role, string Content, string? ReasoningContent = null);
+
+/// <summary>A rendered, tokenized prompt; <see cref="StartsInReasoning"/> when it ends inside an opened &lt;think&gt;.</summary>
+public sealed record PreparedPrompt(int[] Tokens, bool StartsInReasoning);
+
+/// <summary>The engine as the server and the in-process chat client see it: prompt preparation, tokenization and
+/// generation requests that stream <see cref="GenerationUpdate"/>s. Implemented by <see cref="BatchingEngine"/>.</summary>
+public interface IGenerationEngine : IDisposable
+{
+    string ModelName { get; }
+    /// <summary>Tokens one request may use (prompt + completion).</summary>
+    int ContextLength { get; }
+    int Slots { get; }
+    int VocabSize { get; }
+    EngineMetrics Metrics { get; }
+
+    PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages);
+    PreparedPrompt PrepareCompletion(string prompt);
+    int[] Tokenize(string text, bool addSpecial, bool parseSpecial);
+    string Detokenize(ReadOnlySpan<int> tokens);
+    /// <summary>The UTF-8 bytes a token stands for.</summary>
+    byte[] TokenBytes(int token);
+
+    /// <summary>Queues a request. Throws <see cref="EngineOverloadedException"/> when the queue is full and
+    /// <see cref="ContextLengthExceededException"/> when the prompt does not fit. Cancelling
+    /// <paramref name="cancellationToken"/> frees the request's slot at the next step.</summary>
+    ChannelReader<GenerationUpdate> Submit(GenerationRequest request, CancellationToken cancellationToken = default);
+}
