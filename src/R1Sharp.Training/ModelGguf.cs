@@ -29,43 +29,24 @@ public static unsafe class ModelGguf
         }
     }
 
-    /// <summary>Converts ggml-typed bytes to float32 (F32, F16, BF16; quantized types are not supported as training input).</summary>
+    /// <summary>Converts ggml-typed bytes (any type the Numerics dequantizer knows) to float32.</summary>
     public static void ToFloat(ReadOnlySpan<byte> src, GgmlType type, Span<float> dst, string name)
     {
-        switch (type)
+        if (type == GgmlType.F32)
         {
-            case GgmlType.F32:
-                MemoryMarshal.Cast<byte, float>(src)[..dst.Length].CopyTo(dst);
-                break;
-            case GgmlType.F16:
-                var h = MemoryMarshal.Cast<byte, Half>(src);
-                for (int i = 0; i < dst.Length; i++) dst[i] = (float)h[i];
-                break;
-            case GgmlType.BF16:
-                var u = MemoryMarshal.Cast<byte, ushort>(src);
-                for (int i = 0; i < dst.Length; i++) dst[i] = BitConverter.Int32BitsToSingle(u[i] << 16);
-                break;
-            default:
-                throw new InvalidDataException($"tensor '{name}' is {type}: training starts from F32, F16 or BF16 weights (re-export the model unquantized)");
+            MemoryMarshal.Cast<byte, float>(src)[..dst.Length].CopyTo(dst);
+            return;
         }
+        int block = GgmlTypeInfo.BlockElements(type);
+        if (dst.Length % block != 0) throw new InvalidDataException($"tensor '{name}': {dst.Length} values are not whole {type} blocks");
+        fixed (byte* s = src)
+        fixed (float* d = dst)
+            R1Sharp.Numerics.Kernels.Dequantize.Row(type, s, d, dst.Length);
     }
 
-    /// <summary>Float32 bytes of a slab tensor converted to an export type (F32, F16 for 2-D tensors).</summary>
-    public static byte[] Encode(SlabTensor t, GgmlType type)
-    {
-        var src = t.Span;
-        switch (type)
-        {
-            case GgmlType.F32:
-                return MemoryMarshal.AsBytes(src).ToArray();
-            case GgmlType.F16:
-                var h = new Half[src.Length];
-                for (int i = 0; i < src.Length; i++) h[i] = (Half)src[i];
-                return MemoryMarshal.AsBytes(h.AsSpan()).ToArray();
-            default:
-                throw new ArgumentException($"export type {type} is not supported");
-        }
-    }
+    /// <summary>The GGUF bytes of a slab tensor in an export type (through the Numerics quantizer).</summary>
+    public static byte[] Encode(SlabTensor t, GgmlType type) =>
+        type == GgmlType.F32 ? MemoryMarshal.AsBytes(t.Span).ToArray() : Quantizer.Quantize(type, t.Span, (int)t.Dims[0]);
 
     /// <summary>Adds every tensor of the slab as float32 under <paramref name="prefix"/>+name.</summary>
     public static void AddTensors(GgufWriter w, TensorSlab slab, string prefix = "")

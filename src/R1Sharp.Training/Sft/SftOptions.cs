@@ -1,0 +1,57 @@
+namespace R1Sharp.Training.Sft;
+
+/// <summary>Settings of a supervised fine-tuning run (saved in every checkpoint; a resume uses them unchanged).</summary>
+public sealed record SftOptions
+{
+    /// <summary>GGUF model to start from (or null with <see cref="ConfigPath"/>).</summary>
+    public string? InitModel { get; init; }
+    /// <summary>JSON shape + tokenizer for a fresh seeded initialization (docs/training.md).</summary>
+    public string? ConfigPath { get; init; }
+    public required string DataPath { get; init; }
+    /// <summary>Rows per forward pass.</summary>
+    public int BatchSize { get; init; } = 8;
+    /// <summary>Forward/backward passes whose gradients are summed per optimizer step (rows per step = BatchSize * GradAccum).</summary>
+    public int GradAccum { get; init; } = 1;
+    public int Steps { get; init; } = 100;
+    public double LearningRate { get; init; } = 1e-3;
+    public float Beta1 { get; init; } = 0.9f;
+    public float Beta2 { get; init; } = 0.999f;
+    public float Eps { get; init; } = 1e-8f;
+    public float WeightDecay { get; init; }
+    /// <summary>"constant" or "cosine" (both with a linear warmup over <see cref="WarmupSteps"/>).</summary>
+    public string Schedule { get; init; } = "constant";
+    public int WarmupSteps { get; init; }
+    /// <summary>Cosine floor as a fraction of the learning rate.</summary>
+    public double MinLrRatio { get; init; }
+    /// <summary>Global gradient-norm clipping threshold; 0 disables it.</summary>
+    public double MaxGradNorm { get; init; }
+    public int SaveEvery { get; init; } = 100;
+    public ulong Seed { get; init; } = 1;
+
+    public void Validate()
+    {
+        if (InitModel == null == (ConfigPath == null)) throw new ArgumentException("give exactly one of --init MODEL.gguf and --config SHAPE.json");
+        if (BatchSize < 1) throw new ArgumentException("--batch-size must be at least 1");
+        if (GradAccum < 1) throw new ArgumentException("--grad-accum must be at least 1");
+        if (Steps < 1) throw new ArgumentException("--steps must be at least 1");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException("--lr must be a positive number");
+        if (!(Beta1 >= 0 && Beta1 < 1 && Beta2 >= 0 && Beta2 < 1)) throw new ArgumentException("--adam-betas must both be in [0, 1)");
+        if (!(Eps > 0)) throw new ArgumentException("--adam-eps must be positive");
+        if (!(WeightDecay >= 0)) throw new ArgumentException("--weight-decay must be >= 0");
+        if (Schedule is not ("constant" or "cosine")) throw new ArgumentException($"--lr-schedule must be constant or cosine, not '{Schedule}'");
+        if (WarmupSteps < 0 || WarmupSteps > Steps) throw new ArgumentException("--warmup-steps must be between 0 and --steps");
+        if (!(MinLrRatio >= 0 && MinLrRatio <= 1)) throw new ArgumentException("--min-lr-ratio must be in [0, 1]");
+        if (!(MaxGradNorm >= 0)) throw new ArgumentException("--max-grad-norm must be >= 0 (0 = off)");
+        if (SaveEvery < 1) throw new ArgumentException("--save-every must be at least 1");
+    }
+
+    /// <summary>Learning rate of optimizer step <paramref name="step"/> (1-based).</summary>
+    public double LearningRateAt(int step)
+    {
+        if (WarmupSteps > 0 && step <= WarmupSteps) return LearningRate * step / WarmupSteps;
+        if (Schedule == "constant") return LearningRate;
+        double progress = Steps == WarmupSteps ? 1 : (double)(step - WarmupSteps) / (Steps - WarmupSteps);
+        double min = LearningRate * MinLrRatio;
+        return min + 0.5 * (LearningRate - min) * (1 + Math.Cos(Math.PI * Math.Clamp(progress, 0, 1)));
+    }
+}
