@@ -1,0 +1,456 @@
+using System.Text.RegularExpressions;
+using R1Sharp.Models.Layers;
+using R1Sharp.Numerics.Gguf;
+using R1Sharp.Numerics.Kernels;
+using R1Sharp.Numerics.Tensors;
+
+namespace R1Sharp.Models.Dense;
+
+/// <summary>
+/// The dense decoder of the R1 distills as llama.cpp lays it out in GGUF: `qwen2` (R1-Distill-Qwen: Q/K/V biases,
+/// NEOX rope) and `llama` (R1-Distill-Llama: no biases, normal rope, optional llama-3 `rope_freqs`). Per layer:
+/// x += Wo·attn(rope(Wq·n(x)+bq), rope(Wk·n(x)+bk), Wv·n(x)+bv); x += Wdown·(silu(Wgate·n(x)) * Wup·n(x)), n = RMSNorm;
+/// logits = Wout·n(x) (Wout = token_embd when `output.weight` is absent). Grouped-query attention, causal.
+/// All tokens of all items of a step go through each matrix product as one batch.
+/// </summary>
+public sealed unsafe partial class DenseTransformer : ILanguageModel
+{
+    private sealed class Layer
+    {
+        public required float[] AttnNorm, FfnNorm;
+        public required WeightMatrix Q, K, V, O, Gate, Up, Down;
+        public float[]? QBias, KBias, VBias;
+    }
+
+    private readonly record struct Chunk(int Item, int Start, int Count);
+
+    private readonly ModelConfig _cfg;
+    private readonly Layer[] _layers;
+    private readonly WeightMatrix _embedding, _output;
+    private readonly float[] _outputNorm;
+    private readonly float[]? _ropeFreqs;
+    private readonly int _maxBatch;
+    private readonly object _gate = new();
+    private bool _disposed;
+
+    // Scratch, sized for _capacity tokens, grown rarely ([tokens, width] row-major).
+    private int _capacity;
+    private NativeBuffer? _x, _xb, _q, _k, _v, _attn, _ffnGate, _ffnUp, _cos, _sin;
+    private NativeBuffer? _logits;
+    private const int LogitRowsPerProduct = 16;
+    private int[] _tokenChunk = [], _tokenPos = [], _progress = [];
+    private readonly List<Chunk> _chunks = [];
+
+    // State of the running step, read by the preallocated parallel bodies (no closures per call).
+    private IReadOnlyList<ForwardItem> _items = [];
+    private int _stepTokens, _layer;
+    private readonly Action<int> _attentionBody, _qkvBody, _attnNormBody, _ffnNormBody, _swiGluBody;
+    private int _partitions;
+
+    [ThreadStatic] private static float[]? t_scores;
+
+    private DenseTransformer(ModelConfig cfg, Layer[] layers, WeightMatrix embedding, WeightMatrix output,
+                             float[] outputNorm, float[]? ropeFreqs, int maxBatch)
+    {
+        _cfg = cfg;
+        _layers = layers;
+        _embedding = embedding;
+        _output = output;
+        _outputNorm = outputNorm;
+        _ropeFreqs = ropeFreqs;
+        _maxBatch = Math.Max(1, maxBatch);
+        _attentionBody = AttentionTask;
+        _qkvBody = QkvTask;
+        _attnNormBody = p => NormRows(p, _layers[_layer].AttnNorm);
+        _ffnNormBody = p => NormRows(p, _layers[_layer].FfnNorm);
+        _swiGluBody = SwiGluTask;
+    }
+
+    public ModelConfig Config => _cfg;
+
+    /// <summary>True when the output projection reuses the token embedding (no `output.weight`).</summary>
+    public bool TiedOutput => ReferenceEquals(_embedding, _output);
+
+    /// <summary>Total bytes of weight data this model reads.</summary>
+    public long WeightBytes { get; private init; }
+
+    public ISequenceState CreateSequence(int capacity)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (capacity <= 0) throw new ArgumentOutOfRangeException(nameof(capacity), "capacity must be positive");
+        return new DenseSequence(this, _cfg, capacity);
+    }
+
+    // ---------------------------------------------------------------- loading
+
+    [GeneratedRegex(@"^blk\.(\d+)\.(attn_norm|attn_q|attn_k|attn_v|attn_output|ffn_norm|ffn_gate|ffn_up|ffn_down)\.(weight|bias)$")]
+    private static partial Regex BlockTensor();
+
+    internal static DenseTransformer Load(GgufFile file, ModelLoadOptions options)
+    {
+        var cfg = ModelConfig.FromGguf(file);
+        if (options.Threads is int t and > 0) ComputePool.Shared.Threads = t;
+        bool biases = cfg.Architecture == "qwen2";
+        int e = cfg.EmbeddingLength, qDim = cfg.HeadCount * cfg.KeyLength, kDim = cfg.HeadCountKv * cfg.KeyLength,
+            vDim = cfg.HeadCountKv * cfg.ValueLength, oDim = cfg.HeadCount * cfg.ValueLength, f = cfg.FeedForwardLength;
+
+        // Every tensor must be one this architecture uses: an unknown one means a layout we would run wrongly.
+        foreach (var info in file.Tensors)
+        {
+            string n = info.Name;
+            bool known = n is "token_embd.weight" or "output_norm.weight" or "output.weight"
+                         || (n == "rope_freqs.weight" && cfg.Architecture == "llama");
+            if (!known && BlockTensor().Match(n) is { Success: true } m)
+            {
+                int layer = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                bool isBias = m.Groups[3].Value == "bias";
+                known = layer < cfg.LayerCount && (!isBias || (biases && m.Groups[2].Value is "attn_q" or "attn_k" or "attn_v"));
+            }
+            if (!known)
+                throw new ModelFormatException(file.Path, $"unknown tensor '{n}' for architecture '{cfg.Architecture}' (not supported by this engine)");
+        }
+
+        long weightBytes = 0;
+        WeightMatrix Matrix(string name, int rows, int cols)
+        {
+            var info = Require(file, name);
+            if (info.Dimensions.Length != 2 || info.Dimensions[0] != cols || info.Dimensions[1] != rows)
+                throw new ModelFormatException(file.Path, $"tensor '{name}' has shape [{string.Join(", ", info.Dimensions)}], expected [{cols}, {rows}]");
+            if (!IsSupportedType(info.Type))
+                throw new ModelFormatException(file.Path, $"tensor '{name}' has type {info.Type}, which this engine cannot compute with");
+            weightBytes += info.ByteSize;
+            return WeightMatrix.FromGguf(file, info);
+        }
+        float[] Vector(string name, int length, bool optional = false)
+        {
+            if (!file.TryGetTensor(name, out var info))
+            {
+                if (optional) return null!;
+                throw new ModelFormatException(file.Path, $"tensor '{name}' is missing");
+            }
+            if (info.ElementCount != length || info.Dimensions[0] != length)
+                throw new ModelFormatException(file.Path, $"tensor '{name}' has shape [{string.Join(", ", info.Dimensions)}], expected [{length}]");
+            if (info.Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16))
+                throw new ModelFormatException(file.Path, $"tensor '{name}' has type {info.Type}; expected F32, F16 or BF16");
+            weightBytes += info.ByteSize;
+            var values = GC.AllocateUninitializedArray<float>(length, pinned: true);
+            new WeightMatrix(file.GetTensorPointer(info), info.Type, 1, length).DequantizeRow(0, values);
+            return values;
+        }
+
+        var embedding = Matrix("token_embd.weight", cfg.VocabSize, e);
+        var output = file.TryGetTensor("output.weight", out _) ? Matrix("output.weight", cfg.VocabSize, e) : embedding;
+        var layers = new Layer[cfg.LayerCount];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            string p = $"blk.{i}.";
+            layers[i] = new Layer
+            {
+                AttnNorm = Vector(p + "attn_norm.weight", e),
+                Q = Matrix(p + "attn_q.weight", qDim, e),
+                K = Matrix(p + "attn_k.weight", kDim, e),
+                V = Matrix(p + "attn_v.weight", vDim, e),
+                QBias = biases ? Vector(p + "attn_q.bias", qDim, optional: true) : null,
+                KBias = biases ? Vector(p + "attn_k.bias", kDim, optional: true) : null,
+                VBias = biases ? Vector(p + "attn_v.bias", vDim, optional: true) : null,
+                O = Matrix(p + "attn_output.weight", e, oDim),
+                FfnNorm = Vector(p + "ffn_norm.weight", e),
+                Gate = Matrix(p + "ffn_gate.weight", f, e),
+                Up = Matrix(p + "ffn_up.weight", f, e),
+                Down = Matrix(p + "ffn_down.weight", e, f),
+            };
+        }
+        var outputNorm = Vector("output_norm.weight", e);
+        float[]? ropeFreqs = file.TryGetTensor("rope_freqs.weight", out _) ? Vector("rope_freqs.weight", cfg.RopeDimensionCount / 2) : null;
+        return new DenseTransformer(cfg, layers, embedding, output, outputNorm, ropeFreqs, options.MaxBatchTokens) { WeightBytes = weightBytes };
+    }
+
+    private static GgufTensorInfo Require(GgufFile file, string name) =>
+        file.TryGetTensor(name, out var info) ? info : throw new ModelFormatException(file.Path, $"tensor '{name}' is missing");
+
+    private static bool IsSupportedType(GgmlType t) => t is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 or GgmlType.Q8_0
+        or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 or GgmlType.Q4_K or GgmlType.Q5_K or GgmlType.Q6_K;
+
+    // ---------------------------------------------------------------- forward
+
+    public void Forward(IReadOnlyList<ForwardItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            Validate(items);
+            if (_progress.Length < items.Count) _progress = new int[Math.Max(items.Count, 2 * _progress.Length)];
+            Array.Clear(_progress, 0, items.Count);
+            _items = items;
+            try
+            {
+                // Split into steps of at most _maxBatch tokens: every item contributes what fits, in order.
+                while (true)
+                {
+                    _chunks.Clear();
+                    int budget = _maxBatch;
+                    for (int i = 0; i < items.Count && budget > 0; i++)
+                    {
+                        int remaining = items[i].Tokens.Length - _progress[i];
+                        if (remaining <= 0) continue;
+                        int take = Math.Min(remaining, budget);
+                        _chunks.Add(new Chunk(i, _progress[i], take));
+                        _progress[i] += take;
+                        budget -= take;
+                    }
+                    if (_chunks.Count == 0) break;
+                    Step(_maxBatch - budget);
+                }
+            }
+            finally
+            {
+                _items = [];
+            }
+        }
+    }
+
+    private void Validate(IReadOnlyList<ForwardItem> items)
+    {
+        for (int i = 0; i < items.Count; i++)
+        {
+            var item = items[i] ?? throw new ArgumentException($"item {i} is null");
+            if (item.Sequence is not DenseSequence seq || !ReferenceEquals(seq.Owner, this))
+                throw new ArgumentException($"item {i}: the sequence was not created by this model");
+            int n = item.Tokens.Length;
+            if (n == 0) throw new ArgumentException($"item {i} has no tokens");
+            if (seq.Length + n > seq.Capacity)
+                throw new InvalidOperationException($"item {i}: {seq.Length} + {n} tokens exceed the sequence capacity of {seq.Capacity}");
+            long needed = (long)(item.AllLogits ? n : 1) * _cfg.VocabSize;
+            if (item.Logits.Length < needed)
+                throw new ArgumentException($"item {i}: logits buffer holds {item.Logits.Length} floats, {needed} needed");
+            foreach (int tok in item.Tokens.Span)
+                if ((uint)tok >= (uint)_cfg.VocabSize)
+                    throw new ArgumentOutOfRangeException(nameof(items), $"item {i}: token id {tok} is outside the vocabulary of {_cfg.VocabSize}");
+            for (int j = 0; j < i; j++)
+                if (ReferenceEquals(items[j].Sequence, seq))
+                    throw new ArgumentException($"items {j} and {i} share a sequence");
+        }
+    }
+
+    private void EnsureScratch(int tokens)
+    {
+        if (tokens <= _capacity) return;
+        int cap = Math.Min(_maxBatch, Math.Max(tokens, Math.Max(8, 2 * _capacity)));
+        FreeScratch();
+        var c = _cfg;
+        _x = new NativeBuffer((long)cap * c.EmbeddingLength);
+        _xb = new NativeBuffer((long)cap * Math.Max(c.EmbeddingLength, c.HeadCount * c.ValueLength));
+        _q = new NativeBuffer((long)cap * c.HeadCount * c.KeyLength);
+        _k = new NativeBuffer((long)cap * c.HeadCountKv * c.KeyLength);
+        _v = new NativeBuffer((long)cap * c.HeadCountKv * c.ValueLength);
+        _attn = new NativeBuffer((long)cap * c.HeadCount * c.ValueLength);
+        _ffnGate = new NativeBuffer((long)cap * c.FeedForwardLength);
+        _ffnUp = new NativeBuffer((long)cap * c.FeedForwardLength);
+        _cos = new NativeBuffer((long)cap * (c.RopeDimensionCount / 2));
+        _sin = new NativeBuffer((long)cap * (c.RopeDimensionCount / 2));
+        _logits ??= new NativeBuffer((long)LogitRowsPerProduct * c.VocabSize);
+        _tokenChunk = new int[cap];
+        _tokenPos = new int[cap];
+        _capacity = cap;
+    }
+
+    private void FreeScratch()
+    {
+        foreach (var b in new[] { _x, _xb, _q, _k, _v, _attn, _ffnGate, _ffnUp, _cos, _sin }) b?.Dispose();
+    }
+
+    /// <summary>One pass of the current chunks (n tokens in all) through the network.</summary>
+    private void Step(int n)
+    {
+        EnsureScratch(n);
+        var c = _cfg;
+        int e = c.EmbeddingLength, half = c.RopeDimensionCount / 2;
+        float* x = _x!.Data;
+        _stepTokens = n;
+        _partitions = n < 4 ? 1 : Math.Min(n, 4 * Math.Max(1, ComputePool.Shared.Threads));
+
+        // Embedding rows, positions, rope angles.
+        int row = 0;
+        fixed (float* freqs = _ropeFreqs)
+        {
+            for (int ci = 0; ci < _chunks.Count; ci++)
+            {
+                var ch = _chunks[ci];
+                var item = _items[ch.Item];
+                var seq = (DenseSequence)item.Sequence;
+                var tokens = item.Tokens.Span;
+                for (int t = 0; t < ch.Count; t++, row++)
+                {
+                    int pos = seq.Length + t;
+                    _tokenChunk[row] = ci;
+                    _tokenPos[row] = pos;
+                    _embedding.DequantizeRow(tokens[ch.Start + t], new Span<float>(x + (long)row * e, e));
+                    Rope.Angles(pos, c.RopeDimensionCount, c.RopeFreqBase, c.RopeFreqScale, freqs,
+                        _cos!.Data + (long)row * half, _sin!.Data + (long)row * half);
+                }
+            }
+        }
+
+        for (_layer = 0; _layer < _layers.Length; _layer++)
+        {
+            var L = _layers[_layer];
+            Parallel(_attnNormBody);
+            MatMul.Forward(L.Q, _xb!.Data, _q!.Data, n);
+            MatMul.Forward(L.K, _xb.Data, _k!.Data, n);
+            MatMul.Forward(L.V, _xb.Data, _v!.Data, n);
+            Parallel(_qkvBody);
+            StoreKv();
+            if (n * c.HeadCount == 1) AttentionTask(0);
+            else ComputePool.Shared.For(n * c.HeadCount, _attentionBody);
+            MatMul.Forward(L.O, _attn!.Data, _xb.Data, n);
+            AddInto(x, _xb.Data, (long)n * e);
+            Parallel(_ffnNormBody);
+            MatMul.Forward(L.Gate, _xb.Data, _ffnGate!.Data, n);
+            MatMul.Forward(L.Up, _xb.Data, _ffnUp!.Data, n);
+            Parallel(_swiGluBody);
+            MatMul.Forward(L.Down, _ffnGate.Data, _xb.Data, n);
+            AddInto(x, _xb.Data, (long)n * e);
+        }
+
+        foreach (var ch in _chunks) ((DenseSequence)_items[ch.Item].Sequence).Length += ch.Count;
+        WriteLogits();
+    }
+
+    private void Parallel(Action<int> body)
+    {
+        if (_partitions == 1) body(0);
+        else ComputePool.Shared.For(_partitions, body);
+    }
+
+    private (int Start, int End) Rows(int partition)
+    {
+        int n = _stepTokens, p = _partitions;
+        return ((int)((long)n * partition / p), (int)((long)n * (partition + 1) / p));
+    }
+
+    private void NormRows(int partition, float[] weight)
+    {
+        var (s, end) = Rows(partition);
+        int e = _cfg.EmbeddingLength;
+        fixed (float* w = weight)
+            RmsNorm.Forward(_x!.Data + (long)s * e, w, _xb!.Data + (long)s * e, end - s, e, _cfg.RmsEpsilon);
+    }
+
+    private void QkvTask(int partition)
+    {
+        var (s, end) = Rows(partition);
+        var c = _cfg;
+        var L = _layers[_layer];
+        int qd = c.HeadCount * c.KeyLength, kd = c.HeadCountKv * c.KeyLength, vd = c.HeadCountKv * c.ValueLength, half = c.RopeDimensionCount / 2;
+        for (int r = s; r < end; r++)
+        {
+            float* q = _q!.Data + (long)r * qd, k = _k!.Data + (long)r * kd, v = _v!.Data + (long)r * vd;
+            if (L.QBias != null) fixed (float* b = L.QBias) AddInto(q, b, qd);
+            if (L.KBias != null) fixed (float* b = L.KBias) AddInto(k, b, kd);
+            if (L.VBias != null) fixed (float* b = L.VBias) AddInto(v, b, vd);
+            float* cos = _cos!.Data + (long)r * half, sin = _sin!.Data + (long)r * half;
+            Rope.Apply(q, c.HeadCount, c.KeyLength, c.RopeDimensionCount, c.RopeStyle, cos, sin);
+            Rope.Apply(k, c.HeadCountKv, c.KeyLength, c.RopeDimensionCount, c.RopeStyle, cos, sin);
+        }
+    }
+
+    private void StoreKv()
+    {
+        var c = _cfg;
+        int kd = c.HeadCountKv * c.KeyLength, vd = c.HeadCountKv * c.ValueLength;
+        long kb = c.KeyLength * sizeof(float), vb = c.ValueLength * sizeof(float);
+        for (int r = 0; r < _stepTokens; r++)
+        {
+            var seq = (DenseSequence)_items[_chunks[_tokenChunk[r]].Item].Sequence;
+            int pos = _tokenPos[r];
+            for (int h = 0; h < c.HeadCountKv; h++)
+            {
+                Buffer.MemoryCopy(_k!.Data + (long)r * kd + h * c.KeyLength, seq.Keys(_layer, h) + (long)pos * c.KeyLength, kb, kb);
+                Buffer.MemoryCopy(_v!.Data + (long)r * vd + h * c.ValueLength, seq.Values(_layer, h) + (long)pos * c.ValueLength, vb, vb);
+            }
+        }
+    }
+
+    private void AttentionTask(int index)
+    {
+        var c = _cfg;
+        int r = index / c.HeadCount, h = index % c.HeadCount;
+        int kvh = h / (c.HeadCount / c.HeadCountKv);
+        var seq = (DenseSequence)_items[_chunks[_tokenChunk[r]].Item].Sequence;
+        int length = _tokenPos[r] + 1;
+        var scores = t_scores;
+        if (scores == null || scores.Length < length)
+            t_scores = scores = GC.AllocateUninitializedArray<float>(Math.Max(length, Math.Max(1024, 2 * (scores?.Length ?? 0))), pinned: true);
+        fixed (float* sp = scores)
+        {
+            Attention.SingleQuery(
+                _q!.Data + ((long)r * c.HeadCount + h) * c.KeyLength,
+                seq.Keys(_layer, kvh), c.KeyLength, seq.Values(_layer, kvh), c.ValueLength,
+                length, c.KeyLength, c.ValueLength, 1f / MathF.Sqrt(c.KeyLength), sp,
+                _attn!.Data + ((long)r * c.HeadCount + h) * c.ValueLength);
+        }
+    }
+
+    private void SwiGluTask(int partition)
+    {
+        var (s, end) = Rows(partition);
+        long f = _cfg.FeedForwardLength;
+        Activations.SwiGlu(_ffnGate!.Data + s * f, _ffnUp!.Data + s * f, _ffnGate.Data + s * f, (end - s) * f);
+    }
+
+    private static void AddInto(float* y, float* x, long n)
+    {
+        for (long i = 0; i < n; i += 1 << 20)
+        {
+            int len = (int)Math.Min(1 << 20, n - i);
+            System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<float>(y + i, len), new ReadOnlySpan<float>(x + i, len), new Span<float>(y + i, len));
+        }
+    }
+
+    /// <summary>Final norm and output projection for the rows whose logits are wanted, a few rows per product.</summary>
+    private void WriteLogits()
+    {
+        int e = _cfg.EmbeddingLength, vocab = _cfg.VocabSize;
+        float* x = _x!.Data, xb = _xb!.Data, logits = _logits!.Data;
+        // Pending rows: (row, item, destination row in the item's logits).
+        Span<(int Row, int Item, int Dest)> pending = stackalloc (int, int, int)[LogitRowsPerProduct];
+        int count = 0, row = 0;
+        fixed (float* norm = _outputNorm)
+        {
+            foreach (var ch in _chunks)
+            {
+                var item = _items[ch.Item];
+                for (int t = 0; t < ch.Count; t++, row++)
+                {
+                    bool last = ch.Start + t == item.Tokens.Length - 1;
+                    if (!item.AllLogits && !last) continue;
+                    RmsNorm.Forward(x + (long)row * e, norm, xb + (long)count * e, 1, e, _cfg.RmsEpsilon);
+                    pending[count++] = (row, ch.Item, item.AllLogits ? ch.Start + t : 0);
+                    if (count == LogitRowsPerProduct) Flush(pending, ref count);
+                }
+            }
+            if (count > 0) Flush(pending, ref count);
+        }
+
+        void Flush(Span<(int Row, int Item, int Dest)> rows, ref int n)
+        {
+            MatMul.Forward(_output, xb, logits, n);
+            for (int i = 0; i < n; i++)
+                new ReadOnlySpan<float>(logits + (long)i * vocab, vocab)
+                    .CopyTo(_items[rows[i].Item].Logits.Span.Slice(rows[i].Dest * vocab, vocab));
+            n = 0;
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            FreeScratch();
+            _logits?.Dispose();
+        }
+    }
+}

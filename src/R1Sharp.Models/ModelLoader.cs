@@ -1,0 +1,28 @@
+using R1Sharp.Models.Dense;
+using R1Sharp.Numerics.Gguf;
+
+namespace R1Sharp.Models;
+
+/// <summary>Builds the right <see cref="ILanguageModel"/> for a GGUF file from its `general.architecture`.</summary>
+public static class ModelLoader
+{
+    /// <summary>Architectures this engine runs.</summary>
+    public static IReadOnlyList<string> SupportedArchitectures { get; } = ["qwen2", "llama"];
+
+    /// <summary>Loads the model whose weights live in <paramref name="file"/> (the file must outlive the model:
+    /// weights point into its memory mapping). Throws <see cref="ModelFormatException"/> for an unsupported
+    /// architecture or a missing/unknown tensor.</summary>
+    public static ILanguageModel Load(GgufFile file, ModelLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        options ??= new ModelLoadOptions();
+        string arch = file.GetString("general.architecture")
+            ?? throw new ModelFormatException(file.Path, "metadata key 'general.architecture' is missing");
+        return arch switch
+        {
+            "qwen2" or "llama" => DenseTransformer.Load(file, options),
+            _ => throw new ModelFormatException(file.Path,
+                $"unsupported architecture '{arch}' (supported: {string.Join(", ", SupportedArchitectures)})"),
+        };
+    }
+}

@@ -1,0 +1,54 @@
+using Xunit.Abstractions;
+using R1Sharp.Numerics.Gguf;
+
+namespace R1Sharp.Models.Tests;
+
+/// <summary>Every position of every manifest sequence against llama.cpp's logits (tests/fixtures/golden).</summary>
+public sealed class GoldenLogitsTests(ITestOutputHelper output)
+{
+    public static TheoryData<string> Models() => GoldenFixtures.DenseModels();
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void LogitsMatchLlamaCpp(string model)
+    {
+        var entry = GoldenFixtures.Get(model);
+        float[] reference = GoldenFixtures.ReferenceLogits(entry);
+        using var file = GgufFile.Open(GoldenFixtures.ModelPath(model));
+        using var lm = ModelLoader.Load(file);
+        int vocab = lm.Config.VocabSize;
+        Assert.Equal(entry.Vocab, vocab);
+
+        var errors = new List<double>();
+        int agree = 0, offset = 0;
+        foreach (var tokens in entry.Sequences)
+        {
+            var logits = new float[tokens.Length * vocab];
+            using var seq = lm.CreateSequence(tokens.Length);
+            lm.Forward([new ForwardItem(seq, tokens, logits, AllLogits: true)]);
+            Assert.Equal(tokens.Length, seq.Length);
+            for (int t = 0; t < tokens.Length; t++)
+            {
+                var actual = logits.AsSpan(t * vocab, vocab);
+                var expected = reference.AsSpan(offset + t * vocab, vocab);
+                errors.Add(GoldenFixtures.RelativeRms(actual, expected));
+                if (GoldenFixtures.ArgMax(actual) == GoldenFixtures.ArgMax(expected)) agree++;
+            }
+            offset += tokens.Length * vocab;
+        }
+        Assert.Equal(reference.Length, offset);
+
+        errors.Sort();
+        double median = errors[errors.Count / 2];
+        double top1 = (double)agree / errors.Count;
+        (double maxError, double minTop1) = model switch
+        {
+            _ when model.Contains("-f32.") || model.Contains("-f16.") => (2e-3, 0.99),
+            _ when model.Contains("-bf16.") => (1e-2, 0.98),
+            _ => (5e-2, 0.93),
+        };
+        output.WriteLine($"{model}: median relative RMS {median:E3}, top-1 {top1:P2}");
+        Assert.True(median < maxError && top1 >= minTop1,
+            $"{model}: median relative RMS {median:E3} (limit {maxError:E0}), top-1 agreement {top1:P2} (limit {minTop1:P0})");
+    }
+}
