@@ -1,0 +1,439 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using R1Sharp.Models.Layers;
+using R1Sharp.Numerics.Gguf;
+using R1Sharp.Numerics.Kernels;
+using R1Sharp.Numerics.Tensors;
+
+namespace R1Sharp.Models.DeepSeek2;
+
+/// <summary>
+/// llama.cpp's "deepseek2" architecture (DeepSeek-V2/V3/R1): Multi-head Latent Attention with a compressed KV cache
+/// and weight absorption, DeepSeekMoE with shared experts, YaRN rope.
+/// Attention per head h (absorbed): the cache holds c = norm(W_kv_a x)[:r] and k_pe = rope(W_kv_a x)[r:];
+/// score(s) = scale * ((W_k,h^T q_nope,h) . c_s + q_pe,h . k_pe_s); out_h = W_v,h (sum_s p(s) c_s).
+/// This equals the expanded computation (k_nope = W_k c, v = W_v c) without ever materializing per-head keys/values.
+/// </summary>
+public sealed unsafe class DeepSeek2Model : ILanguageModel
+{
+    private readonly GgufFile _file;
+    private readonly DeepSeek2Layer[] _layers;
+    private readonly WeightMatrix _tokenEmbedding;
+    private readonly float[] _outputNorm;
+    private readonly WeightMatrix _output;
+    private readonly ExpertRouter? _router;
+    private readonly List<NativeBuffer> _owned = [];
+    private readonly ModelLoadOptions _options;
+    private Scratch? _scratch;
+
+    public ModelConfig Config { get; }
+    public DeepSeek2Config Hyper { get; }
+
+    private DeepSeek2Model(GgufFile file, ModelLoadOptions options)
+    {
+        _file = file;
+        _options = options;
+        var c = Hyper = DeepSeek2Config.FromGguf(file);
+        if (c.KeyLength <= c.RopeDims) throw new ModelFormatException(file.Path, $"key_length {c.KeyLength} must exceed rope.dimension_count {c.RopeDims}");
+        Config = new ModelConfig
+        {
+            Architecture = "deepseek2",
+            Name = file.GetString("general.name"),
+            VocabSize = c.VocabSize,
+            ContextLength = c.ContextLength,
+            EmbeddingLength = c.EmbeddingLength,
+            LayerCount = c.LayerCount,
+            FeedForwardLength = c.FeedForwardLength,
+            HeadCount = c.HeadCount,
+            HeadCountKv = c.HeadCount,
+            KeyLength = c.KeyLength,
+            ValueLength = c.ValueLength,
+            RmsEpsilon = c.RmsEpsilon,
+            RopeFreqBase = (float)c.Rope.FreqBase,
+            RopeFreqScale = (float)c.Rope.FreqScale,
+            RopeDimensionCount = c.RopeDims,
+            RopeStyle = RopeStyle.Normal,
+        };
+
+        _tokenEmbedding = Matrix("token_embd.weight", c.EmbeddingLength, null);
+        _outputNorm = Vector("output_norm.weight", c.EmbeddingLength);
+        _output = file.TryGetTensor("output.weight", out _) ? Matrix("output.weight", c.EmbeddingLength, c.VocabSize) : _tokenEmbedding;
+        _layers = new DeepSeek2Layer[c.LayerCount];
+        for (int i = 0; i < c.LayerCount; i++) _layers[i] = LoadLayer(i);
+        if (c.ExpertCount > 0)
+            _router = new ExpertRouter(c.ExpertCount, c.ExpertsUsed, c.GatingFunction, c.ExpertWeightsNorm, c.ExpertWeightsScale,
+                                       c.ExpertGroups, c.ExpertGroupsUsed);
+    }
+
+    public static DeepSeek2Model Load(GgufFile file, ModelLoadOptions? options = null)
+    {
+        options ??= new ModelLoadOptions();
+        if (options.Threads is int t) ComputePool.Shared.Threads = t;
+        return new DeepSeek2Model(file, options);
+    }
+
+    public ISequenceState CreateSequence(int capacity) => new DeepSeek2Sequence(this, Hyper, capacity);
+
+    // ---------------------------------------------------------------- loading
+
+    private WeightMatrix Matrix(string name, int cols, int? rows)
+    {
+        if (!_file.TryGetTensor(name, out var t)) throw new ModelFormatException(_file.Path, $"tensor '{name}' is missing");
+        if (t.RowLength != cols || (rows is int r && t.Rows != r))
+            throw new ModelFormatException(_file.Path, $"tensor '{name}' has shape [{string.Join(", ", t.Dimensions)}], expected rows of {cols}" + (rows is int rr ? $" x {rr}" : ""));
+        return WeightMatrix.FromGguf(_file, t);
+    }
+
+    private float[] Vector(string name, int length)
+    {
+        if (!_file.TryGetTensor(name, out var t)) throw new ModelFormatException(_file.Path, $"tensor '{name}' is missing");
+        if (t.ElementCount != length) throw new ModelFormatException(_file.Path, $"tensor '{name}' has {t.ElementCount} values, expected {length}");
+        var m = WeightMatrix.FromGguf(_file, t);
+        var v = GC.AllocateArray<float>(length, pinned: true);   // pinned: kernels take its address
+        m.DequantizeRow(0, v);
+        return v;
+    }
+
+    private DeepSeek2Layer LoadLayer(int i)
+    {
+        var c = Hyper;
+        string p = $"blk.{i}.";
+        int E = c.EmbeddingLength, H = c.HeadCount, r = c.KvLoraRank, nope = c.NopeDims, dv = c.ValueLength;
+
+        WeightMatrix? qa = null; float[]? qaNorm = null; WeightMatrix qb;
+        if (c.QLoraRank > 0)
+        {
+            qa = Matrix(p + "attn_q_a.weight", E, c.QLoraRank);
+            qaNorm = Vector(p + "attn_q_a_norm.weight", c.QLoraRank);
+            qb = Matrix(p + "attn_q_b.weight", c.QLoraRank, H * c.KeyLength);
+        }
+        else qb = Matrix(p + "attn_q.weight", E, H * c.KeyLength);
+
+        var kb = new WeightMatrix[H];
+        var vb = new WeightMatrix[H];
+        if (_file.TryGetTensor(p + "attn_k_b.weight", out _))
+        {
+            // split layout: attn_k_b [nope, r, H] (per head r rows of nope = W_k^T), attn_v_b [r, dv, H] (per head dv rows of r)
+            var k = Matrix(p + "attn_k_b.weight", nope, r * H);
+            var v = Matrix(p + "attn_v_b.weight", r, dv * H);
+            for (int h = 0; h < H; h++) { kb[h] = k.Slice(h * r, r); vb[h] = v.Slice(h * dv, dv); }
+        }
+        else
+        {
+            // attn_kv_b [r, H*(nope+dv)]: per head nope rows of W_k then dv rows of W_v. W_v rows are used in place;
+            // W_k is transposed once into float32 so the query can absorb it.
+            var kv = Matrix(p + "attn_kv_b.weight", r, H * (nope + dv));
+            var buffer = new NativeBuffer((long)H * r * nope);
+            _owned.Add(buffer);
+            var row = new float[r];
+            for (int h = 0; h < H; h++)
+            {
+                float* dst = buffer.Data + (long)h * r * nope;
+                for (int j = 0; j < nope; j++)
+                {
+                    kv.DequantizeRow(h * (nope + dv) + j, row);
+                    for (int q = 0; q < r; q++) dst[(long)q * nope + j] = row[q];
+                }
+                kb[h] = new WeightMatrix((byte*)dst, GgmlType.F32, r, nope);
+                vb[h] = kv.Slice(h * (nope + dv) + nope, dv);
+            }
+        }
+
+        bool moe = i >= c.LeadingDenseLayers && c.ExpertCount > 0;
+        var layer = new DeepSeek2Layer
+        {
+            AttnNorm = Vector(p + "attn_norm.weight", E),
+            QA = qa,
+            QANorm = qaNorm,
+            QB = qb,
+            KvA = Matrix(p + "attn_kv_a_mqa.weight", E, r + c.RopeDims),
+            KvANorm = Vector(p + "attn_kv_a_norm.weight", r),
+            KB = kb,
+            VB = vb,
+            AttnOutput = Matrix(p + "attn_output.weight", H * dv, E),
+            FfnNorm = Vector(p + "ffn_norm.weight", E),
+            Gate = moe ? null : Matrix(p + "ffn_gate.weight", E, c.FeedForwardLength),
+            Up = moe ? null : Matrix(p + "ffn_up.weight", E, c.FeedForwardLength),
+            Down = moe ? null : Matrix(p + "ffn_down.weight", c.FeedForwardLength, E),
+            Router = moe ? Matrix(p + "ffn_gate_inp.weight", E, c.ExpertCount) : null,
+            RouterBias = moe && _file.TryGetTensor(p + "exp_probs_b.bias", out _) ? Vector(p + "exp_probs_b.bias", c.ExpertCount) : null,
+            ExpertGate = moe ? Experts(p + "ffn_gate_exps.weight", E, c.ExpertFeedForwardLength) : null,
+            ExpertUp = moe ? Experts(p + "ffn_up_exps.weight", E, c.ExpertFeedForwardLength) : null,
+            ExpertDown = moe ? Experts(p + "ffn_down_exps.weight", c.ExpertFeedForwardLength, E) : null,
+            SharedGate = moe && c.SharedExperts > 0 ? Matrix(p + "ffn_gate_shexp.weight", E, c.ExpertFeedForwardLength * c.SharedExperts) : null,
+            SharedUp = moe && c.SharedExperts > 0 ? Matrix(p + "ffn_up_shexp.weight", E, c.ExpertFeedForwardLength * c.SharedExperts) : null,
+            SharedDown = moe && c.SharedExperts > 0 ? Matrix(p + "ffn_down_shexp.weight", c.ExpertFeedForwardLength * c.SharedExperts, E) : null,
+        };
+        return layer;
+    }
+
+    private WeightMatrix[] Experts(string name, int cols, int rowsPerExpert)
+    {
+        var all = Matrix(name, cols, rowsPerExpert * Hyper.ExpertCount);
+        var result = new WeightMatrix[Hyper.ExpertCount];
+        for (int e = 0; e < result.Length; e++) result[e] = all.Slice(e * rowsPerExpert, rowsPerExpert);
+        return result;
+    }
+
+    // ---------------------------------------------------------------- forward
+
+    /// <summary>Work buffers for a batch of up to Capacity tokens; grown when a larger batch or context arrives.</summary>
+    private sealed class Scratch : IDisposable
+    {
+        public int Tokens, Context;
+        public NativeBuffer X = null!, H = null!, QA = null!, Q = null!, KvA = null!, Query = null!, Latent = null!, Head = null!,
+            Attn = null!, Ffn1 = null!, Ffn2 = null!, Gathered = null!, ExpertOut = null!, Logits = null!, Scores = null!, Norm = null!;
+        public float[] RouterLogits = [];
+        public int[] Chosen = [];
+        public float[] ChosenWeights = [];
+        public int[] Positions = [];
+        public DeepSeek2Sequence[] Owner = [];
+        public float[] Cos = [], Sin = [];
+
+        public void Dispose()
+        {
+            foreach (var b in new[] { X, H, QA, Q, KvA, Query, Latent, Head, Attn, Ffn1, Ffn2, Gathered, ExpertOut, Logits, Scores, Norm })
+                b?.Dispose();
+        }
+    }
+
+    private Scratch Ensure(int tokens, int context)
+    {
+        if (_scratch is { } s && s.Tokens >= tokens && s.Context >= context) return s;
+        _scratch?.Dispose();
+        var c = Hyper;
+        tokens = Math.Max(tokens, _scratch?.Tokens ?? 0);
+        context = Math.Max(context, _scratch?.Context ?? 0);
+        int H = c.HeadCount, r = c.KvLoraRank, E = c.EmbeddingLength;
+        int ff = Math.Max(c.FeedForwardLength, Math.Max(c.ExpertFeedForwardLength * Math.Max(1, c.SharedExperts), c.ExpertFeedForwardLength));
+        s = new Scratch
+        {
+            Tokens = tokens,
+            Context = context,
+            X = new NativeBuffer((long)tokens * E),
+            H = new NativeBuffer((long)tokens * E),
+            Norm = new NativeBuffer((long)tokens * E),
+            QA = new NativeBuffer((long)tokens * Math.Max(1, c.QLoraRank)),
+            Q = new NativeBuffer((long)tokens * H * c.KeyLength),
+            KvA = new NativeBuffer((long)tokens * (r + c.RopeDims)),
+            Query = new NativeBuffer((long)tokens * H * (r + c.RopeDims)),
+            Latent = new NativeBuffer((long)tokens * H * r),
+            Head = new NativeBuffer((long)tokens * Math.Max(Math.Max(c.NopeDims, c.ValueLength), r)),
+            Attn = new NativeBuffer((long)tokens * H * c.ValueLength),
+            Ffn1 = new NativeBuffer((long)tokens * ff),
+            Ffn2 = new NativeBuffer((long)tokens * ff),
+            Gathered = new NativeBuffer((long)tokens * E),
+            ExpertOut = new NativeBuffer((long)tokens * E),
+            Logits = new NativeBuffer((long)tokens * c.VocabSize),
+            Scores = new NativeBuffer((long)H * context),
+            RouterLogits = GC.AllocateArray<float>(tokens * Math.Max(1, c.ExpertCount), pinned: true),
+            Chosen = new int[tokens * Math.Max(1, c.ExpertsUsed)],
+            ChosenWeights = new float[tokens * Math.Max(1, c.ExpertsUsed)],
+            Positions = new int[tokens],
+            Owner = new DeepSeek2Sequence[tokens],
+            Cos = GC.AllocateArray<float>(tokens * c.RopeDims / 2, pinned: true),
+            Sin = GC.AllocateArray<float>(tokens * c.RopeDims / 2, pinned: true),
+        };
+        _scratch = s;
+        return s;
+    }
+
+    public void Forward(IReadOnlyList<ForwardItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        int total = 0, maxContext = 1;
+        foreach (var item in items)
+        {
+            if (item.Sequence is not DeepSeek2Sequence seq || seq.Owner != this)
+                throw new ArgumentException("sequence was not created by this model");
+            if (item.Tokens.Length == 0) throw new ArgumentException("an item has no tokens");
+            if (seq.Length + item.Tokens.Length > seq.Capacity)
+                throw new InvalidOperationException($"sequence capacity {seq.Capacity} exceeded ({seq.Length} + {item.Tokens.Length} tokens)");
+            int need = item.AllLogits ? item.Tokens.Length * Config.VocabSize : Config.VocabSize;
+            if (item.Logits.Length < need) throw new ArgumentException($"logits buffer holds {item.Logits.Length} values, {need} needed");
+            foreach (int t in item.Tokens.Span)
+                if ((uint)t >= (uint)Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(items), $"token id {t} is outside the vocabulary (0..{Config.VocabSize - 1})");
+            total += item.Tokens.Length;
+            maxContext = Math.Max(maxContext, seq.Length + item.Tokens.Length);
+        }
+        if (total == 0) return;
+        var s = Ensure(total, maxContext);
+        var c = Hyper;
+        int E = c.EmbeddingLength;
+
+        // flatten: token n belongs to Owner[n] at Positions[n]
+        int n0 = 0;
+        foreach (var item in items)
+        {
+            var seq = (DeepSeek2Sequence)item.Sequence;
+            var toks = item.Tokens.Span;
+            for (int t = 0; t < toks.Length; t++, n0++)
+            {
+                s.Owner[n0] = seq;
+                s.Positions[n0] = seq.Length + t;
+                _tokenEmbedding.DequantizeRow(toks[t], new Span<float>(s.X.Data + (long)n0 * E, E));
+                c.Rope.Table(seq.Length + t, s.Cos.AsSpan(n0 * c.RopeDims / 2, c.RopeDims / 2), s.Sin.AsSpan(n0 * c.RopeDims / 2, c.RopeDims / 2));
+            }
+        }
+
+        for (int l = 0; l < _layers.Length; l++) Layer(l, _layers[l], s, total);
+
+        // logits for the requested rows
+        RmsNorm.Forward(s.X.Data, Pin(_outputNorm), s.H.Data, total, E, c.RmsEpsilon);
+        int n = 0;
+        foreach (var item in items)
+        {
+            int count = item.Tokens.Length;
+            var seq = (DeepSeek2Sequence)item.Sequence;
+            using var pin = item.Logits.Pin();
+            if (item.AllLogits)
+                MatMul.Forward(_output, s.H.Data + (long)n * E, (float*)pin.Pointer, count);
+            else
+                MatMul.Forward(_output, s.H.Data + (long)(n + count - 1) * E, (float*)pin.Pointer, 1);
+            seq.Length += count;
+            n += count;
+        }
+    }
+
+    /// <summary>Address of a pinned (POH) array.</summary>
+    private static float* Pin(float[] a) => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(a));
+
+    private void Layer(int l, DeepSeek2Layer w, Scratch s, int N)
+    {
+        var c = Hyper;
+        int E = c.EmbeddingLength, H = c.HeadCount, r = c.KvLoraRank, R = c.RopeDims, nope = c.NopeDims, DK = c.KeyLength, DV = c.ValueLength;
+        int rowWidth = r + R;
+        float eps = c.RmsEpsilon;
+
+        // ---- attention
+        RmsNorm.Forward(s.X.Data, Pin(w.AttnNorm), s.H.Data, N, E, eps);
+        if (w.QA is { } qa)
+        {
+            MatMul.Forward(qa, s.H.Data, s.QA.Data, N);
+            RmsNorm.Forward(s.QA.Data, Pin(w.QANorm!), s.QA.Data, N, c.QLoraRank, eps);
+            MatMul.Forward(w.QB, s.QA.Data, s.Q.Data, N);
+        }
+        else MatMul.Forward(w.QB, s.H.Data, s.Q.Data, N);
+        MatMul.Forward(w.KvA, s.H.Data, s.KvA.Data, N);
+
+        // cache rows: [norm(latent) | rope(k_pe)]; rope on each head's q_pe
+        for (int n = 0; n < N; n++)
+        {
+            float* cos = Pin(s.Cos) + n * R / 2, sin = Pin(s.Sin) + n * R / 2;
+            float* kv = s.KvA.Data + (long)n * rowWidth;
+            float* row = s.Owner[n].Row(l, s.Positions[n]);
+            RmsNorm.Forward(kv, Pin(w.KvANorm), row, 1, r, eps);
+            Buffer.MemoryCopy(kv + r, row + r, R * sizeof(float), R * sizeof(float));
+            Rope.Apply(row + r, 1, R, R, RopeStyle.Normal, cos, sin);
+            Rope.Apply(s.Q.Data + (long)n * H * DK + nope, H, DK, R, RopeStyle.Normal, cos, sin);
+        }
+
+        // absorbed queries: Query[n, h] = [W_k,h^T q_nope (r) | q_pe (R)]
+        for (int h = 0; h < H; h++)
+        {
+            for (int n = 0; n < N; n++)
+                Buffer.MemoryCopy(s.Q.Data + (long)n * H * DK + h * DK, s.Head.Data + (long)n * nope, nope * sizeof(float), nope * sizeof(float));
+            MatMul.Forward(w.KB[h], s.Head.Data, s.Latent.Data + (long)h * N * r, N);
+            for (int n = 0; n < N; n++)
+            {
+                float* dst = s.Query.Data + ((long)n * H + h) * rowWidth;
+                Buffer.MemoryCopy(s.Latent.Data + ((long)h * N + n) * r, dst, r * sizeof(float), r * sizeof(float));
+                Buffer.MemoryCopy(s.Q.Data + (long)n * H * DK + h * DK + nope, dst + r, R * sizeof(float), R * sizeof(float));
+            }
+        }
+
+        // attention over the latent cache, per (token, head): Latent[h, n] = sum_s p(s) c_s
+        float scale = c.AttentionScale;
+        for (int n = 0; n < N; n++)
+        {
+            var seq = s.Owner[n];
+            int length = s.Positions[n] + 1;
+            float* keys = seq.Row(l, 0);
+            int nn = n;
+            ComputePool.Shared.For(H, h =>
+            {
+                Attention.SingleQuery(s.Query.Data + ((long)nn * H + h) * rowWidth, keys, rowWidth, keys, rowWidth,
+                                      length, rowWidth, r, scale, s.Scores.Data + (long)h * s.Context,
+                                      s.Latent.Data + ((long)h * N + nn) * r);
+            });
+        }
+
+        // out_h = W_v,h latent_h, gathered into Attn[n, h*DV]
+        for (int h = 0; h < H; h++)
+        {
+            MatMul.Forward(w.VB[h], s.Latent.Data + (long)h * N * r, s.Head.Data, N);
+            for (int n = 0; n < N; n++)
+                Buffer.MemoryCopy(s.Head.Data + (long)n * DV, s.Attn.Data + (long)n * H * DV + h * DV, DV * sizeof(float), DV * sizeof(float));
+        }
+        MatMul.Forward(w.AttnOutput, s.Attn.Data, s.H.Data, N);
+        Add(s.X.Data, s.H.Data, (long)N * E);
+
+        // ---- feed-forward
+        RmsNorm.Forward(s.X.Data, Pin(w.FfnNorm), s.Norm.Data, N, E, eps);
+        if (!w.IsMoe)
+        {
+            SwiGlu(w.Gate!, w.Up!, w.Down!, s.Norm.Data, s.H.Data, N, s);
+            Add(s.X.Data, s.H.Data, (long)N * E);
+            return;
+        }
+
+        // routing
+        int nExp = c.ExpertCount, k = c.ExpertsUsed;
+        fixed (float* logits = s.RouterLogits)
+            MatMul.Forward(w.Router!, s.Norm.Data, logits, N);
+        for (int n = 0; n < N; n++)
+            _router!.Route(s.RouterLogits.AsSpan(n * nExp, nExp), w.RouterBias, s.Chosen.AsSpan(n * k, k), s.ChosenWeights.AsSpan(n * k, k));
+
+        // routed experts: gather the tokens that chose expert e, run it once over them, scatter-add weighted
+        for (int e = 0; e < nExp; e++)
+        {
+            int m = 0;
+            for (int n = 0; n < N; n++)
+                for (int j = 0; j < k; j++)
+                    if (s.Chosen[n * k + j] == e)
+                    {
+                        Buffer.MemoryCopy(s.Norm.Data + (long)n * E, s.Gathered.Data + (long)m * E, E * sizeof(float), E * sizeof(float));
+                        m++;
+                    }
+            if (m == 0) continue;
+            SwiGlu(w.ExpertGate![e], w.ExpertUp![e], w.ExpertDown![e], s.Gathered.Data, s.ExpertOut.Data, m, s);
+            m = 0;
+            for (int n = 0; n < N; n++)
+                for (int j = 0; j < k; j++)
+                    if (s.Chosen[n * k + j] == e)
+                    {
+                        VectorMath.Axpy(s.ChosenWeights[n * k + j], s.ExpertOut.Data + (long)m * E, s.X.Data + (long)n * E, E);
+                        m++;
+                    }
+        }
+        if (w.SharedGate is { } sg)
+        {
+            SwiGlu(sg, w.SharedUp!, w.SharedDown!, s.Norm.Data, s.H.Data, N, s);
+            Add(s.X.Data, s.H.Data, (long)N * E);
+        }
+    }
+
+    /// <summary>y[N, E] = down(silu(gate x) * up x), x: [N, E].</summary>
+    private static void SwiGlu(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float* x, float* y, int N, Scratch s)
+    {
+        MatMul.Forward(gate, x, s.Ffn1.Data, N);
+        MatMul.Forward(up, x, s.Ffn2.Data, N);
+        Activations.SwiGlu(s.Ffn1.Data, s.Ffn2.Data, s.Ffn1.Data, (long)N * gate.Rows);
+        MatMul.Forward(down, s.Ffn1.Data, y, N);
+    }
+
+    private static void Add(float* x, float* y, long n)
+    {
+        for (long i = 0; i < n; i += int.MaxValue / 2)
+        {
+            int len = (int)Math.Min(int.MaxValue / 2, n - i);
+            System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<float>(x + i, len), new ReadOnlySpan<float>(y + i, len), new Span<float>(x + i, len));
+        }
+    }
+
+    public void Dispose()
+    {
+        _scratch?.Dispose();
+        foreach (var b in _owned) b.Dispose();
+    }
+}
