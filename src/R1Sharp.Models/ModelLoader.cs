@@ -7,7 +7,7 @@ namespace R1Sharp.Models;
 public static class ModelLoader
 {
     /// <summary>Architectures this engine runs.</summary>
-    public static IReadOnlyList<string> SupportedArchitectures { get; } = ["qwen2", "llama"];
+    public static IReadOnlyList<string> SupportedArchitectures { get; } = ["qwen2", "llama", "deepseek2"];
 
     /// <summary>Loads the model whose weights live in <paramref name="file"/> (the file must outlive the model:
     /// weights point into its memory mapping). Throws <see cref="ModelFormatException"/> for an unsupported
@@ -21,6 +21,7 @@ public static class ModelLoader
         return arch switch
         {
             "qwen2" or "llama" => DenseTransformer.Load(file, options),
+            "deepseek2" => DeepSeek2.DeepSeek2Model.Load(file, options),
             _ => throw new ModelFormatException(file.Path,
                 $"unsupported architecture '{arch}' (supported: {string.Join(", ", SupportedArchitectures)})"),
         };

@@ -16,9 +16,9 @@ public sealed class ExpertRouterTests
         Span<int> ids = stackalloc int[2];
         Span<float> w = stackalloc float[2];
         router.Route(logits, bias, ids, w);
-        Assert.Equal([3, 0], ids.ToArray());
-        Assert.Equal(Sigmoid(2.0f), w[0], 6);
-        Assert.Equal(Sigmoid(0.1f), w[1], 6);   // not sigmoid(0.1) + 1.5
+        Assert.Equal([0, 3], ids.ToArray());      // biased: 0.525 + 1.5 beats 0.881; expert 1 (0.731) is out
+        Assert.Equal(Sigmoid(0.1f), w[0], 6);     // not sigmoid(0.1) + 1.5
+        Assert.Equal(Sigmoid(2.0f), w[1], 6);
     }
 
     [Fact]
