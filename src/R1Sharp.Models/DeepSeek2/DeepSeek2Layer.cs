@@ -13,10 +13,10 @@ internal sealed class DeepSeek2Layer
     /// <summary>attn_kv_a_mqa: E -> KvLoraRank + RopeDims.</summary>
     public required WeightMatrix KvA { get; init; }
     public required float[] KvANorm { get; init; }
-    /// <summary>Per head: KvLoraRank rows of NopeDims (W_k^T), used to absorb the key projection into the query.</summary>
-    public required WeightMatrix[] KB { get; init; }
-    /// <summary>Per head: ValueLength rows of KvLoraRank (W_v).</summary>
-    public required WeightMatrix[] VB { get; init; }
+    /// <summary>float32 [heads, KvLoraRank, NopeDims]: per head W_k^T, absorbed into the query.</summary>
+    public required NativeBuffer KB { get; init; }
+    /// <summary>float32 [heads, ValueLength, KvLoraRank]: per head W_v, applied to the attended latent.</summary>
+    public required NativeBuffer VB { get; init; }
     public required WeightMatrix AttnOutput { get; init; }
     public required float[] FfnNorm { get; init; }
     // dense FFN

@@ -109,33 +109,34 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
         }
         else qb = Matrix(p + "attn_q.weight", E, H * c.KeyLength);
 
-        var kb = new WeightMatrix[H];
-        var vb = new WeightMatrix[H];
+        // MLA up-projections as float32 per-head blocks (small next to the experts): KB[h] = W_k,h^T [r, nope], VB[h] = W_v,h [dv, r].
+        var kb = new NativeBuffer((long)H * r * nope);
+        var vb = new NativeBuffer((long)H * dv * r);
+        _owned.Add(kb);
+        _owned.Add(vb);
         if (_file.TryGetTensor(p + "attn_k_b.weight", out _))
         {
             // split layout: attn_k_b [nope, r, H] (per head r rows of nope = W_k^T), attn_v_b [r, dv, H] (per head dv rows of r)
             var k = Matrix(p + "attn_k_b.weight", nope, r * H);
             var v = Matrix(p + "attn_v_b.weight", r, dv * H);
-            for (int h = 0; h < H; h++) { kb[h] = k.Slice(h * r, r); vb[h] = v.Slice(h * dv, dv); }
+            for (int row = 0; row < r * H; row++) k.DequantizeRow(row, new Span<float>(kb.Data + (long)row * nope, nope));
+            for (int row = 0; row < dv * H; row++) v.DequantizeRow(row, new Span<float>(vb.Data + (long)row * r, r));
         }
         else
         {
-            // attn_kv_b [r, H*(nope+dv)]: per head nope rows of W_k then dv rows of W_v. W_v rows are used in place;
-            // W_k is transposed once into float32 so the query can absorb it.
+            // attn_kv_b [r, H*(nope+dv)]: per head nope rows of W_k then dv rows of W_v; W_k is transposed.
             var kv = Matrix(p + "attn_kv_b.weight", r, H * (nope + dv));
-            var buffer = new NativeBuffer((long)H * r * nope);
-            _owned.Add(buffer);
             var row = new float[r];
             for (int h = 0; h < H; h++)
             {
-                float* dst = buffer.Data + (long)h * r * nope;
+                float* dst = kb.Data + (long)h * r * nope;
                 for (int j = 0; j < nope; j++)
                 {
                     kv.DequantizeRow(h * (nope + dv) + j, row);
                     for (int q = 0; q < r; q++) dst[(long)q * nope + j] = row[q];
                 }
-                kb[h] = new WeightMatrix((byte*)dst, GgmlType.F32, r, nope);
-                vb[h] = kv.Slice(h * (nope + dv) + nope, dv);
+                for (int d = 0; d < dv; d++)
+                    kv.DequantizeRow(h * (nope + dv) + nope + d, new Span<float>(vb.Data + ((long)h * dv + d) * r, r));
             }
         }
 
@@ -181,7 +182,7 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
     private sealed class Scratch : IDisposable
     {
         public int Tokens, Context;
-        public NativeBuffer X = null!, H = null!, QA = null!, Q = null!, KvA = null!, Query = null!, Latent = null!, Head = null!,
+        public NativeBuffer X = null!, H = null!, QA = null!, Q = null!, KvA = null!, Query = null!, Latent = null!,
             Attn = null!, Ffn1 = null!, Ffn2 = null!, Gathered = null!, ExpertOut = null!, Logits = null!, Scores = null!, Norm = null!;
         public float[] RouterLogits = [];
         public int[] Chosen = [];
@@ -192,7 +193,7 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
 
         public void Dispose()
         {
-            foreach (var b in new[] { X, H, QA, Q, KvA, Query, Latent, Head, Attn, Ffn1, Ffn2, Gathered, ExpertOut, Logits, Scores, Norm })
+            foreach (var b in new[] { X, H, QA, Q, KvA, Query, Latent, Attn, Ffn1, Ffn2, Gathered, ExpertOut, Logits, Scores, Norm })
                 b?.Dispose();
         }
     }
@@ -216,10 +217,9 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
             QA = new NativeBuffer((long)tokens * Math.Max(1, c.QLoraRank)),
             Q = new NativeBuffer((long)tokens * H * c.KeyLength),
             KvA = new NativeBuffer((long)tokens * (r + c.RopeDims)),
-            Query = new NativeBuffer((long)tokens * H * (r + c.RopeDims)),
-            Latent = new NativeBuffer((long)tokens * H * r),
-            Head = new NativeBuffer((long)tokens * Math.Max(Math.Max(c.NopeDims, c.ValueLength), r)),
-            Attn = new NativeBuffer((long)tokens * H * c.ValueLength),
+            Query = new NativeBuffer((long)H * (r + c.RopeDims)),
+            Latent = new NativeBuffer((long)H * r),
+                        Attn = new NativeBuffer((long)tokens * H * c.ValueLength),
             Ffn1 = new NativeBuffer((long)tokens * ff),
             Ffn2 = new NativeBuffer((long)tokens * ff),
             Gathered = new NativeBuffer((long)tokens * E),
@@ -328,43 +328,10 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
             Rope.Apply(s.Q.Data + (long)n * H * DK + nope, H, DK, R, RopeStyle.Normal, cos, sin);
         }
 
-        // absorbed queries: Query[n, h] = [W_k,h^T q_nope (r) | q_pe (R)]
-        for (int h = 0; h < H; h++)
-        {
-            for (int n = 0; n < N; n++)
-                Buffer.MemoryCopy(s.Q.Data + (long)n * H * DK + h * DK, s.Head.Data + (long)n * nope, nope * sizeof(float), nope * sizeof(float));
-            MatMul.Forward(w.KB[h], s.Head.Data, s.Latent.Data + (long)h * N * r, N);
-            for (int n = 0; n < N; n++)
-            {
-                float* dst = s.Query.Data + ((long)n * H + h) * rowWidth;
-                Buffer.MemoryCopy(s.Latent.Data + ((long)h * N + n) * r, dst, r * sizeof(float), r * sizeof(float));
-                Buffer.MemoryCopy(s.Q.Data + (long)n * H * DK + h * DK + nope, dst + r, R * sizeof(float), R * sizeof(float));
-            }
-        }
-
-        // attention over the latent cache, per (token, head): Latent[h, n] = sum_s p(s) c_s
-        float scale = c.AttentionScale;
-        for (int n = 0; n < N; n++)
-        {
-            var seq = s.Owner[n];
-            int length = s.Positions[n] + 1;
-            float* keys = seq.Row(l, 0);
-            int nn = n;
-            ComputePool.Shared.For(H, h =>
-            {
-                Attention.SingleQuery(s.Query.Data + ((long)nn * H + h) * rowWidth, keys, rowWidth, keys, rowWidth,
-                                      length, rowWidth, r, scale, s.Scores.Data + (long)h * s.Context,
-                                      s.Latent.Data + ((long)h * N + nn) * r);
-            });
-        }
-
-        // out_h = W_v,h latent_h, gathered into Attn[n, h*DV]
-        for (int h = 0; h < H; h++)
-        {
-            MatMul.Forward(w.VB[h], s.Latent.Data + (long)h * N * r, s.Head.Data, N);
-            for (int n = 0; n < N; n++)
-                Buffer.MemoryCopy(s.Head.Data + (long)n * DV, s.Attn.Data + (long)n * H * DV + h * DV, DV * sizeof(float), DV * sizeof(float));
-        }
+        // all per-head MLA work in one parallel loop over heads (absorbed query, attention over the latent cache, W_v)
+        _headLayer = l; _headWeights = w; _headScratch = s; _headTokens = N;
+        ComputePool.Shared.For(H, _headTask);
+        _headWeights = null; _headScratch = null;
         MatMul.Forward(w.AttnOutput, s.Attn.Data, s.H.Data, N);
         Add(s.X.Data, s.H.Data, (long)N * E);
 
@@ -410,6 +377,41 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
         {
             SwiGlu(sg, w.SharedUp!, w.SharedDown!, s.Norm.Data, s.H.Data, N, s);
             Add(s.X.Data, s.H.Data, (long)N * E);
+        }
+    }
+
+    private int _headLayer, _headTokens;
+    private DeepSeek2Layer? _headWeights;
+    private Scratch? _headScratch;
+    private Action<int>? _headTaskCache;
+    private Action<int> _headTask => _headTaskCache ??= HeadTask;
+
+    /// <summary>
+    /// Head h for every token n of the step: query = [W_k,h^T q_nope (r) | q_pe (R)]; latent = softmax(scale * query . cache) . cache[:, :r];
+    /// Attn[n, h*DV ..] = W_v,h latent. Query[h], Latent[h] and Scores[h] are this head's private scratch.
+    /// </summary>
+    private void HeadTask(int h)
+    {
+        var c = Hyper;
+        var w = _headWeights!;
+        var s = _headScratch!;
+        int l = _headLayer, N = _headTokens;
+        int H = c.HeadCount, r = c.KvLoraRank, R = c.RopeDims, nope = c.NopeDims, DK = c.KeyLength, DV = c.ValueLength, rowWidth = r + R;
+        float* kb = w.KB.Data + (long)h * r * nope;
+        float* vb = w.VB.Data + (long)h * DV * r;
+        float* query = s.Query.Data + (long)h * rowWidth;
+        float* latent = s.Latent.Data + (long)h * r;
+        float* scores = s.Scores.Data + (long)h * s.Context;
+        for (int n = 0; n < N; n++)
+        {
+            float* q = s.Q.Data + (long)n * H * DK + (long)h * DK;
+            for (int i = 0; i < r; i++) query[i] = VectorMath.Dot(kb + (long)i * nope, q, nope);
+            Buffer.MemoryCopy(q + nope, query + r, R * sizeof(float), R * sizeof(float));
+            var seq = s.Owner[n];
+            float* cache = seq.Row(l, 0);
+            Attention.SingleQuery(query, cache, rowWidth, cache, rowWidth, s.Positions[n] + 1, rowWidth, r, c.AttentionScale, scores, latent);
+            float* o = s.Attn.Data + (long)n * H * DV + (long)h * DV;
+            for (int d = 0; d < DV; d++) o[d] = VectorMath.Dot(vb + (long)d * r, latent, r);
         }
     }
 
