@@ -1,0 +1,3 @@
+namespace R1Sharp.Inference.Reasoning;
+
+public enum ReasoningPart { Reasoning, Answer }
