@@ -4,6 +4,8 @@ namespace R1Sharp.Numerics.Kernels;
 /// A fixed set of worker threads for data-parallel loops (the caller takes part as one of the <see cref="Threads"/>).
 /// Workers spin briefly after each loop (matmuls come back to back during decoding) and then sleep.
 /// Calls from different threads are serialized; a <see cref="For"/> nested inside a body runs inline.
+/// Workers join a loop only while it is open: once the caller has run out of items it closes the loop and waits only
+/// for workers that joined, so a worker the OS has not scheduled yet (a busy or shared machine) never stalls a call.
 /// No allocation per call.
 /// </summary>
 public sealed class ComputePool
@@ -21,7 +23,8 @@ public sealed class ComputePool
     private Action<int>? _body;
     private int _count;
     private int _next;
-    private int _pending;
+    private int _state = Closed; // number of workers inside the current loop, plus Closed once the caller has finished
+    private const int Closed = 1 << 30;
     private Exception? _error;
 
     public ComputePool(int threads) => Threads = threads;
@@ -60,19 +63,30 @@ public sealed class ComputePool
             _count = count;
             _next = 0;
             _error = null;
-            Volatile.Write(ref _pending, helpers);
+            Volatile.Write(ref _state, 0); // open
             for (int w = 0; w < helpers; w++) _workers[w].Start();
             t_inBody = true;
             try { RunItems(); }
             finally { t_inBody = false; }
+            Interlocked.Add(ref _state, Closed);
             var spin = new SpinWait();
-            while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+            while (Volatile.Read(ref _state) != Closed) spin.SpinOnce(sleep1Threshold: -1);
             _body = null;
             if (_error is { } e)
             {
                 _error = null;
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e);
             }
+        }
+    }
+
+    private bool TryJoin()
+    {
+        while (true)
+        {
+            int s = Volatile.Read(ref _state);
+            if ((s & Closed) != 0) return false;
+            if (Interlocked.CompareExchange(ref _state, s + 1, s) == s) return true;
         }
     }
 
@@ -132,8 +146,11 @@ public sealed class ComputePool
                     break;
                 }
                 seen = Volatile.Read(ref _generation);
-                _pool.RunItems();
-                Interlocked.Decrement(ref _pool._pending);
+                if (_pool.TryJoin())
+                {
+                    _pool.RunItems();
+                    Interlocked.Decrement(ref _pool._state);
+                }
             }
         }
     }

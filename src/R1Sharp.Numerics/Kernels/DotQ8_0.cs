@@ -40,4 +40,30 @@ internal static unsafe class DotQ8_0
         }
         return sum;
     }
+
+    /// <summary>One weight row . four tokens (prefill): each weight block is loaded and unpacked once for all four.
+    /// y[t] = Dot(w, x[t]).</summary>
+    public static void Dot4(byte* w, ActivationRow* x, int blocks, float* y)
+    {
+        if (!Simd.Avx2Path)
+        {
+            for (int t = 0; t < 4; t++) y[t] = Dot(w, x[t], blocks);
+            return;
+        }
+        sbyte* q0 = x[0].Q, q1 = x[1].Q, q2 = x[2].Q, q3 = x[3].Q;
+        float* d0 = x[0].D, d1 = x[1].D, d2 = x[2].D, d3 = x[3].D;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int b = 0; b < blocks; b++, w += 34)
+        {
+            var wv = Vector256.Load((sbyte*)(w + 2));
+            var aw = Avx2.Abs(wv);
+            float dw = Simd.Half(w);
+            int o = b * 32;
+            a0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Simd.DotU8S8(aw, Avx2.Sign(Vector256.LoadAligned(q0 + o), wv))), Vector256.Create(dw * d0[b]), a0);
+            a1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Simd.DotU8S8(aw, Avx2.Sign(Vector256.LoadAligned(q1 + o), wv))), Vector256.Create(dw * d1[b]), a1);
+            a2 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Simd.DotU8S8(aw, Avx2.Sign(Vector256.LoadAligned(q2 + o), wv))), Vector256.Create(dw * d2[b]), a2);
+            a3 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(Simd.DotU8S8(aw, Avx2.Sign(Vector256.LoadAligned(q3 + o), wv))), Vector256.Create(dw * d3[b]), a3);
+        }
+        y[0] = Vector256.Sum(a0); y[1] = Vector256.Sum(a1); y[2] = Vector256.Sum(a2); y[3] = Vector256.Sum(a3);
+    }
 }

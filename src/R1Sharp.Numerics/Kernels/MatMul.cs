@@ -49,18 +49,43 @@ public static unsafe class MatMul
     private static void Task(int t)
     {
         var w = s_w!;
-        int rows = w.Rows, batch = s_batch;
+        int rows = w.Rows, cols = w.Cols, batch = s_batch;
+        var type = w.Type;
         int r0 = t * s_rowsPerTask, r1 = Math.Min(rows, r0 + s_rowsPerTask);
         var act = s_act;
+        bool four = type is GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K;
+        ActivationRow* x4 = stackalloc ActivationRow[4];
+        float* y4 = stackalloc float[4];
+        float* y = s_y;
         for (int t0 = 0; t0 < batch; t0 += TokenTile)
         {
             int t1 = Math.Min(batch, t0 + TokenTile);
             for (int r = r0; r < r1; r++)
             {
                 byte* row = w.RowPointer(r);
-                for (int b = t0; b < t1; b++)
-                    s_y[(long)b * rows + r] = Dot(w.Type, row, act.Row(b), w.Cols);
+                int b = t0;
+                if (four)
+                    for (; b + 4 <= t1; b += 4)
+                    {
+                        for (int i = 0; i < 4; i++) x4[i] = act.Row(b + i);
+                        Dot4(type, row, x4, cols, y4);
+                        for (int i = 0; i < 4; i++) y[(long)(b + i) * rows + r] = y4[i];
+                    }
+                for (; b < t1; b++)
+                    y[(long)b * rows + r] = Dot(type, row, act.Row(b), cols);
             }
+        }
+    }
+
+    /// <summary>One weight row . four tokens (the types with a 4-token kernel).</summary>
+    internal static void Dot4(GgmlType type, byte* row, ActivationRow* x, int cols, float* y)
+    {
+        switch (type)
+        {
+            case GgmlType.Q8_0: DotQ8_0.Dot4(row, x, cols / 32, y); break;
+            case GgmlType.Q4_K: DotQ4_K.Dot4(row, x, cols / 256, y); break;
+            case GgmlType.Q6_K: DotQ6_K.Dot4(row, x, cols / 256, y); break;
+            default: for (int i = 0; i < 4; i++) y[i] = Dot(type, row, x[i], cols); break;
         }
     }
 

@@ -64,6 +64,39 @@ public unsafe class DotKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FourTokenKernelEqualsOneTokenKernel(GgmlType type, bool scalar)
+    {
+        const int rows = 3, cols = 512, tokens = 4;
+        byte[] wq = Quantizer.Quantize(type, TestData.Gaussian(rows * cols, 11, 0.1f), cols);
+        float[] x = TestData.Gaussian(tokens * cols, 12);
+        var act = new QuantizedActivations();
+        fixed (byte* wp = wq)
+        fixed (float* xp = x)
+        {
+            var w = new WeightMatrix(wp, type, rows, cols);
+            act.Prepare(type, xp, cols, tokens);
+            ActivationRow* x4 = stackalloc ActivationRow[4];
+            float* y4 = stackalloc float[4];
+            for (int i = 0; i < 4; i++) x4[i] = act.Row(i);
+            Simd.ForceScalar = scalar;
+            try
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    MatMul.Dot4(type, w.RowPointer(r), x4, cols, y4);
+                    for (int i = 0; i < 4; i++)
+                    {
+                        float one = MatMul.Dot(type, w.RowPointer(r), act.Row(i), cols);
+                        Assert.True(Math.Abs(y4[i] - one) <= 1e-5f * (Math.Abs(one) + 1), $"{type} row {r} token {i}: {y4[i]} vs {one}");
+                    }
+                }
+            }
+            finally { Simd.ForceScalar = false; }
+        }
+    }
+
     internal static float[] DequantizedActivations(QuantizedActivations act, int cols)
     {
         var xd = new float[cols];

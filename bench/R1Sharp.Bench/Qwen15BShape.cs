@@ -1,0 +1,43 @@
+using R1Sharp.Numerics.Tensors;
+
+namespace R1Sharp.Bench;
+
+/// <summary>DeepSeek-R1-Distill-Qwen-1.5B (qwen2): 1536 hidden, 28 layers, 12 heads (128 dims), 2 KV heads,
+/// 8960 FFN, 151936 vocabulary, Q/K/V biases, untied output.</summary>
+internal static class Qwen15BShape
+{
+    public const int Hidden = 1536, Layers = 28, Heads = 12, KvHeads = 2, Ffn = 8960, Vocab = 151936, HeadDim = 128;
+
+    /// <summary>The 2-D weights in file order: name, rows, cols.</summary>
+    public static IEnumerable<(string Name, int Rows, int Cols)> Matrices(bool includeEmbedding)
+    {
+        if (includeEmbedding) yield return ("token_embd.weight", Vocab, Hidden);
+        for (int l = 0; l < Layers; l++)
+        {
+            yield return ($"blk.{l}.attn_q.weight", Heads * HeadDim, Hidden);
+            yield return ($"blk.{l}.attn_k.weight", KvHeads * HeadDim, Hidden);
+            yield return ($"blk.{l}.attn_v.weight", KvHeads * HeadDim, Hidden);
+            yield return ($"blk.{l}.attn_output.weight", Hidden, Heads * HeadDim);
+            yield return ($"blk.{l}.ffn_gate.weight", Ffn, Hidden);
+            yield return ($"blk.{l}.ffn_up.weight", Ffn, Hidden);
+            yield return ($"blk.{l}.ffn_down.weight", Hidden, Ffn);
+        }
+        yield return ("output.weight", Vocab, Hidden);
+    }
+
+    /// <summary>llama.cpp's type choice: Q8_0 everywhere, or Q4_K_M = Q4_K with Q6_K for output and for attn_v /
+    /// ffn_down of the layers use_more_bits picks (first and last eighth, every third in between).</summary>
+    public static GgmlType TypeOf(string name, string mix)
+    {
+        if (mix == "q8_0") return GgmlType.Q8_0;
+        if (name == "output.weight") return GgmlType.Q6_K;
+        if (name.EndsWith("attn_v.weight") || name.EndsWith("ffn_down.weight"))
+        {
+            int layer = int.Parse(name.Split('.')[1]);
+            if (UseMoreBits(layer, Layers)) return GgmlType.Q6_K;
+        }
+        return GgmlType.Q4_K;
+    }
+
+    private static bool UseMoreBits(int i, int n) => i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+}
