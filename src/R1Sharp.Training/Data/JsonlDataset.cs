@@ -102,10 +102,12 @@ public static class JsonlDataset
     }
 
     /// <summary>
-    /// Tokens of the full rendering; the weight is 1 on the tokens each assistant turn adds. The span of turn i is
-    /// [render(messages[..i], generation prompt), render(messages[..i+1])) in characters, mapped to tokens by
-    /// encoding the prefix renderings (templates may rewrite earlier turns, e.g. dropping reasoning, so a prefix
-    /// that is not a prefix of the full rendering is an error).
+    /// Tokens of the full rendering; the weight is 1 on the tokens each assistant turn adds. Turn i's span starts where
+    /// the rendering of the turns before it with the generation prompt stops agreeing with the full rendering (R1's
+    /// prompt ends in "&lt;think&gt;\n", which the history form of a turn may not repeat) and ends at the end of the
+    /// rendering that includes turn i; character offsets become token offsets by tokenizing the prefixes.
+    /// (R1-family templates drop the reasoning of assistant turns in "messages"; to train the thinking, use
+    /// {"prompt","completion"} rows with the prompt rendered by the template.)
     /// </summary>
     private static TrainingExample ChatExample(List<(string Role, string Content)> msgs, ITextEncoder enc, string where)
     {
@@ -118,17 +120,14 @@ public static class JsonlDataset
             if (msgs[i].Role != "assistant") continue;
             string before = enc.RenderChat(msgs.Take(i).ToList(), addGenerationPrompt: true);
             string after = enc.RenderChat(msgs.Take(i + 1).ToList(), addGenerationPrompt: false);
-            int start = PrefixTokens(enc, before, full, where), end = PrefixTokens(enc, after, full, where);
+            if (!full.StartsWith(after, StringComparison.Ordinal))
+                throw new InvalidDataException($"{where}: the chat template renders turn {i + 1} differently once later turns follow; cannot locate its tokens");
+            int common = 0;
+            while (common < before.Length && common < after.Length && before[common] == after[common]) common++;
+            int start = enc.Encode(full[..common], addBos: true).Length, end = enc.Encode(after, addBos: true).Length;
             for (int k = Math.Max(start, 1); k < end && k < ids.Length; k++) w[k - 1] = 1;
         }
         return new TrainingExample(ids, w);
-
-        static int PrefixTokens(ITextEncoder enc, string prefix, string full, string where)
-        {
-            if (!full.StartsWith(prefix, StringComparison.Ordinal))
-                throw new InvalidDataException($"{where}: the chat template renders an earlier turn differently once later turns follow; cannot locate the assistant tokens");
-            return enc.Encode(prefix, addBos: true).Length;
-        }
     }
 
     private static ITextEncoder Need(ITextEncoder? enc, string where) =>

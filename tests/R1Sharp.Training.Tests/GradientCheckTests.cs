@@ -1,0 +1,194 @@
+using R1Sharp.Training.Kernels;
+
+namespace R1Sharp.Training.Tests;
+
+/// <summary>
+/// Finite-difference checks of every backward kernel: for a random projection L = sum(r * y) of a kernel's output,
+/// each analytic gradient entry must match (L(p + h) - L(p - h)) / 2h.
+/// </summary>
+public unsafe class GradientCheckTests
+{
+    private static float[] Random(Rng rng, int n, double scale = 1) =>
+        Enumerable.Range(0, n).Select(_ => (float)(rng.NextGaussian() * scale)).ToArray();
+
+    private static double Dot(float[] a, float[] b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) s += (double)a[i] * b[i];
+        return s;
+    }
+
+    /// <summary>Compares analytic[i] with the central difference of <paramref name="loss"/> in p[i] for every i.</summary>
+    private static void Check(string what, float[] p, float[] analytic, Func<double> loss, float h = 1e-2f, double tol = 2e-2)
+    {
+        double max = analytic.Max(x => Math.Abs(x)) + 1e-6;
+        for (int i = 0; i < p.Length; i++)
+        {
+            float keep = p[i];
+            p[i] = keep + h; double up = loss();
+            p[i] = keep - h; double down = loss();
+            p[i] = keep;
+            double fd = (up - down) / (2 * h);
+            Assert.True(Math.Abs(fd - analytic[i]) <= tol * Math.Max(max, 1e-3), $"{what}[{i}]: analytic {analytic[i]}, finite difference {fd}");
+        }
+    }
+
+    [Fact]
+    public void Matmul()
+    {
+        var rng = new Rng(1);
+        int n = 7, c = 13, oc = 53; // 53 = 32 + 16 + 5 columns: micro-kernel, 16-wide and scalar paths
+        float[] x = Random(rng, n * c), w = Random(rng, oc * c, 0.3), b = Random(rng, oc), r = Random(rng, n * oc);
+        float[] scratch = new float[c * oc], y = new float[n * oc];
+        double Loss()
+        {
+            fixed (float* px = x, pw = w, pb = b, py = y, ps = scratch) Linear.Forward(WorkPool.Default, py, px, pw, pb, n, c, oc, ps);
+            return Dot(y, r);
+        }
+        float[] dx = new float[n * c], dw = new float[oc * c], db = new float[oc];
+        fixed (float* pdx = dx, pdw = dw, pdb = db, pr = r, px = x, pw = w)
+            Linear.Backward(WorkPool.Default, pdx, pdw, pdb, pr, px, pw, n, c, oc, accumulateDx: false);
+        Check("dx", x, dx, Loss);
+        Check("dW", w, dw, Loss);
+        Check("dbias", b, db, Loss);
+    }
+
+    [Fact]
+    public void RmsNormBackward()
+    {
+        var rng = new Rng(2);
+        int n = 5, c = 24;
+        float[] x = Random(rng, n * c), w = Random(rng, c), r = Random(rng, n * c), y = new float[n * c], rstd = new float[n];
+        double Loss()
+        {
+            fixed (float* px = x, pw = w, py = y, prs = rstd) RmsNorm.Forward(WorkPool.Default, py, prs, px, pw, n, c, 1e-5f);
+            return Dot(y, r);
+        }
+        Loss();
+        float[] dx = new float[n * c], dw = new float[c];
+        fixed (float* pdx = dx, pdw = dw, pr = r, px = x, pw = w, prs = rstd) RmsNorm.Backward(WorkPool.Default, pdx, pdw, pr, px, pw, prs, n, c);
+        Check("dx", x, dx, Loss);
+        Check("dw", w, dw, Loss);
+    }
+
+    [Theory, InlineData(true), InlineData(false)]
+    public void RopeBackward(bool neox)
+    {
+        var rng = new Rng(3);
+        int t = 6, heads = 2, d = 8, n = 2 * t;
+        float[] table = Rope.Table(t, d, 100f), x = Random(rng, n * heads * d), r = Random(rng, n * heads * d);
+        double Loss()
+        {
+            float[] y = (float[])x.Clone();
+            fixed (float* py = y, pt = table) Rope.Apply(py, n, t, heads, d, neox, pt, inverse: false);
+            return Dot(y, r);
+        }
+        float[] dx = (float[])r.Clone();
+        fixed (float* p = dx, pt = table) Rope.Apply(p, n, t, heads, d, neox, pt, inverse: true);
+        Check("dx", x, dx, Loss);
+    }
+
+    [Fact]
+    public void AttentionBackward()
+    {
+        var rng = new Rng(4);
+        int b = 2, t = 5, h = 4, kv = 2, d = 8, n = b * t;
+        float[] q = Random(rng, n * h * d), k = Random(rng, n * kv * d), v = Random(rng, n * kv * d), r = Random(rng, n * h * d);
+        float[] y = new float[n * h * d], att = new float[b * h * t * t];
+        double Loss()
+        {
+            fixed (float* py = y, pa = att, pq = q, pk = k, pv = v) Attention.Forward(WorkPool.Default, py, pa, pq, pk, pv, b, t, h, kv, d);
+            return Dot(y, r);
+        }
+        Loss();
+        float[] dq = new float[q.Length], dk = new float[k.Length], dv = new float[v.Length], scratch = new float[b * kv * t];
+        fixed (float* pdq = dq, pdk = dk, pdv = dv, pr = r, pa = att, pq = q, pk = k, pv = v, ps = scratch)
+            Attention.Backward(WorkPool.Default, pdq, pdk, pdv, pr, pa, pq, pk, pv, b, t, h, kv, d, ps);
+        Check("dq", q, dq, Loss);
+        Check("dk", k, dk, Loss);
+        Check("dv", v, dv, Loss);
+    }
+
+    [Fact]
+    public void SwiGluBackward()
+    {
+        var rng = new Rng(5);
+        int len = 40;
+        float[] g = Random(rng, len, 2), u = Random(rng, len), r = Random(rng, len), y = new float[len];
+        double Loss()
+        {
+            fixed (float* py = y, pg = g, pu = u) SwiGlu.Forward(WorkPool.Default, py, pg, pu, len);
+            return Dot(y, r);
+        }
+        float[] dg = new float[len], du = new float[len];
+        fixed (float* pdg = dg, pdu = du, pr = r, pg = g, pu = u) SwiGlu.Backward(WorkPool.Default, pdg, pdu, pr, pg, pu, len);
+        Check("dg", g, dg, Loss, h: 1e-3f);
+        Check("du", u, du, Loss, h: 1e-3f);
+    }
+
+    [Fact]
+    public void CrossEntropyBackward()
+    {
+        var rng = new Rng(6);
+        int n = 5, v = 11;
+        float[] z = Random(rng, n * v, 2), weights = [1, 0, 0.5f, 2, 1], losses = new float[n];
+        int[] targets = [3, 7, 0, 10, 5];
+        double Loss()
+        {
+            float[] copy = (float[])z.Clone();
+            fixed (float* pz = copy, pw = weights, pl = losses) fixed (int* pt = targets)
+                return CrossEntropy.ForwardBackward(WorkPool.Default, pz, pt, pw, pl, n, v, 0.25f, writeGradient: false);
+        }
+        // The loss itself: scale * sum w * (logsumexp - z[target]) computed independently in double.
+        double expected = 0;
+        for (int i = 0; i < n; i++)
+        {
+            double max = Enumerable.Range(0, v).Max(j => (double)z[i * v + j]);
+            double lse = max + Math.Log(Enumerable.Range(0, v).Sum(j => Math.Exp(z[i * v + j] - max)));
+            expected += weights[i] * (lse - z[i * v + targets[i]]);
+        }
+        Assert.Equal(expected * 0.25, Loss(), 5);
+        float[] dz = (float[])z.Clone();
+        fixed (float* pz = dz, pw = weights, pl = losses) fixed (int* pt = targets)
+            CrossEntropy.ForwardBackward(WorkPool.Default, pz, pt, pw, pl, n, v, 0.25f, writeGradient: true);
+        Check("dlogits", z, dz, Loss, h: 1e-3f);
+    }
+
+    [Fact]
+    public void EmbeddingBackward()
+    {
+        var rng = new Rng(7);
+        int vocab = 6, c = 4, n = 5;
+        int[] tokens = [1, 4, 1, 0, 5];
+        float[] table = Random(rng, vocab * c), r = Random(rng, n * c), x = new float[n * c];
+        double Loss()
+        {
+            fixed (float* px = x, pt = table) fixed (int* tk = tokens) Embedding.Forward(px, pt, tk, n, c);
+            return Dot(x, r);
+        }
+        float[] dt = new float[vocab * c];
+        fixed (float* pd = dt, pr = r) fixed (int* tk = tokens) Embedding.Backward(pd, pr, tk, n, c);
+        Check("dtable", table, dt, Loss);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1, false)]
+    [InlineData(13, 53, 37, false)]
+    [InlineData(100, 70, 300, true)]
+    [InlineData(49, 129, 260, true)]
+    public void GemmMatchesNaiveProductWithStridedA(int m, int p, int k, bool transposedA)
+    {
+        var rng = new Rng((ulong)(m * 1000 + p));
+        float[] a = Random(rng, m * k), b = Random(rng, k * p), c = Random(rng, m * p), expected = (float[])c.Clone();
+        long sai = transposedA ? 1 : k, sak = transposedA ? m : 1;
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < p; j++)
+            {
+                double s = 0;
+                for (int kk = 0; kk < k; kk++) s += (double)a[i * sai + kk * sak] * b[kk * p + j];
+                expected[i * p + j] += (float)s;
+            }
+        fixed (float* pa = a, pb = b, pc = c) Gemm.Run(WorkPool.Default, pa, sai, sak, pb, p, pc, p, m, p, k, accumulate: true);
+        for (int i = 0; i < c.Length; i++) Assert.True(Math.Abs(c[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])) + 1e-5 * k, $"C[{i}] {c[i]} vs {expected[i]}");
+    }
+}
