@@ -16,7 +16,7 @@ public static class ConversationEndpoints
     {
         var store = new ConversationStore(string.IsNullOrWhiteSpace(dataDir) ? ConversationStore.DefaultDataDir : dataDir);
         ((IEndpointRouteBuilder)app).MapConversations(store);
-        app.UseChatApp();
+        app.MapChatApp();
         return app;
     }
 

@@ -1,105 +1,89 @@
 using System.Collections.Frozen;
 using System.Reflection;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Primitives;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Net.Http.Headers;
 
 namespace R1Sharp.Server.Conversations;
 
 /// <summary>
 /// Serves wwwroot/ from resources embedded in this assembly (the .csproj embeds wwwroot/** with logical names
 /// "wwwroot/&lt;path&gt;"), so `r1 serve` works from any build or publish folder with nothing beside the binary.
+/// Each file is an endpoint of its own (GET and HEAD), so a fallback route of the host never shadows it.
 /// </summary>
 public static class EmbeddedWebApp
 {
-    private static readonly Lazy<EmbeddedFileSet> Files = new(() => new EmbeddedFileSet(typeof(EmbeddedWebApp).Assembly, "wwwroot/"));
+    private const string Prefix = "wwwroot/";
+    private static readonly Lazy<FrozenDictionary<string, WebFile>> Files = new(Load);
 
-    /// <summary>The embedded files (for tests): paths relative to wwwroot, '/'-separated.</summary>
-    public static IFileProvider FileProvider => Files.Value;
+    /// <summary>Request paths ("/index.html", "/vendor/katex/katex.min.css", ...) of the embedded files.</summary>
+    public static IReadOnlyCollection<string> Paths => Files.Value.Keys;
 
-    /// <summary>Serves "/" as index.html and every other embedded file with its content type, ETag and caching headers.</summary>
-    public static WebApplication UseChatApp(this WebApplication app)
+    // The page may load only its own scripts, styles, fonts and images, with no inline script: a second line of
+    // defence should a message's markup ever get past the renderer.
+    private const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+    /// <summary>Maps "/" (index.html) and every embedded file.</summary>
+    public static IEndpointRouteBuilder MapChatApp(this IEndpointRouteBuilder routes)
     {
-        app.Use(async (context, next) =>
+        foreach (var (path, file) in Files.Value)
         {
-            if (context.Request.Path == "/" && HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) && context.Request.Path == "/")
-                context.Request.Path = "/index.html";
-            await next(context);
-        });
-        app.UseStaticFiles(new StaticFileOptions
-        {
-            FileProvider = Files.Value,
-            OnPrepareResponse = ctx =>
-            {
-                var headers = ctx.Context.Response.Headers;
-                headers.CacheControl = "no-cache";            // revalidate with the ETag: a new build is picked up at once
-                headers.XContentTypeOptions = "nosniff";
-                if (ctx.File.Name.EndsWith(".html", StringComparison.Ordinal))
-                {
-                    // Defence in depth for the page: only its own scripts, styles, fonts and images; no inline script.
-                    headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
-                                                    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
-                    headers["Referrer-Policy"] = "no-referrer";
-                }
-            },
-        });
-        return app;
+            routes.MapMethods(path, [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Serve(context, file)).ExcludeFromDescription();
+            if (path == "/index.html")
+                routes.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Serve(context, file)).ExcludeFromDescription();
+        }
+        return routes;
     }
 
-    private sealed class EmbeddedFileSet : IFileProvider
+    private static Task Serve(HttpContext context, WebFile file)
     {
-        private readonly Assembly _assembly;
-        private readonly FrozenDictionary<string, string> _resources;   // "/vendor/katex/katex.min.css" -> resource name
-        private readonly DateTimeOffset _lastModified;
-
-        public EmbeddedFileSet(Assembly assembly, string prefix)
+        var response = context.Response;
+        response.Headers.ETag = file.ETag;
+        response.Headers.CacheControl = "no-cache";          // revalidate with the ETag: a new build shows at once
+        response.Headers.XContentTypeOptions = "nosniff";
+        if (file.IsHtml)
         {
-            _assembly = assembly;
-            _resources = assembly.GetManifestResourceNames()
-                .Select(n => (Name: n, Path: n.Replace('\\', '/')))
-                .Where(x => x.Path.StartsWith(prefix, StringComparison.Ordinal))
-                .ToFrozenDictionary(x => "/" + x.Path[prefix.Length..], x => x.Name, StringComparer.Ordinal);
-            var location = assembly.Location;
-            _lastModified = !string.IsNullOrEmpty(location) && File.Exists(location) ? File.GetLastWriteTimeUtc(location) : DateTimeOffset.UtcNow;
+            response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            response.Headers["Referrer-Policy"] = "no-referrer";
+            response.Headers.XFrameOptions = "DENY";
         }
-
-        public IFileInfo GetFileInfo(string subpath)
+        if (context.Request.Headers.IfNoneMatch.ToString().Split(',').Any(t => t.Trim() == file.ETag))
         {
-            var key = subpath.StartsWith('/') ? subpath : "/" + subpath;
-            return _resources.TryGetValue(key, out var name)
-                ? new ResourceFile(_assembly, name, Path.GetFileName(key), _lastModified)
-                : new NotFoundFileInfo(subpath);
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return Task.CompletedTask;
         }
-
-        public IDirectoryContents GetDirectoryContents(string subpath) => NotFoundDirectoryContents.Singleton;
-
-        public IChangeToken Watch(string filter) => NullChangeToken.Singleton;
+        response.ContentType = file.ContentType;
+        response.ContentLength = file.Bytes.Length;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(file.Bytes).AsTask();
     }
 
-    private sealed class ResourceFile(Assembly assembly, string resource, string name, DateTimeOffset lastModified) : IFileInfo
+    private sealed record WebFile(byte[] Bytes, string ContentType, string ETag, bool IsHtml);
+
+    private static FrozenDictionary<string, WebFile> Load()
     {
-        private long? _length;
-        public bool Exists => true;
-        public bool IsDirectory => false;
-        public DateTimeOffset LastModified => lastModified;
-        public string Name => name;
-        public string? PhysicalPath => null;
-
-        public long Length
+        var assembly = typeof(EmbeddedWebApp).Assembly;
+        var types = new FileExtensionContentTypeProvider();
+        var files = new Dictionary<string, WebFile>(StringComparer.Ordinal);
+        foreach (var name in assembly.GetManifestResourceNames())
         {
-            get
-            {
-                if (_length is null)
-                {
-                    using var s = CreateReadStream();
-                    _length = s.Length;
-                }
-                return _length.Value;
-            }
+            var path = name.Replace('\\', '/');
+            if (!path.StartsWith(Prefix, StringComparison.Ordinal)) continue;
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var buffer = new MemoryStream();
+            stream.CopyTo(buffer);
+            var bytes = buffer.ToArray();
+            var requestPath = "/" + path[Prefix.Length..];
+            if (!types.TryGetContentType(requestPath, out var type)) type = "application/octet-stream";
+            if (type.StartsWith("text/", StringComparison.Ordinal) || type is "application/json" or "image/svg+xml")
+                type += "; charset=utf-8";
+            var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 12)) + "\"";
+            files[requestPath] = new WebFile(bytes, type, etag, requestPath.EndsWith(".html", StringComparison.Ordinal));
         }
-
-        public Stream CreateReadStream() =>
-            assembly.GetManifestResourceStream(resource) ?? throw new FileNotFoundException("embedded resource missing", resource);
+        return files.ToFrozenDictionary(StringComparer.Ordinal);
     }
 }
