@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using R1Sharp.Inference.Batching;
 using R1Sharp.Server.Api;
+using R1Sharp.Server.Conversations;
 
 namespace R1Sharp.Server;
 
@@ -51,6 +52,7 @@ public static class R1Server
         app.MapCompletions();
         app.MapTokenize();
         app.MapMetrics();
+        app.MapConversations(options.DataDir);          // the chat web app at / and its conversation store at /api
         app.MapFallback((HttpContext context) =>
             throw new ApiException(404, $"unknown route: {context.Request.Method} {context.Request.Path}", "invalid_request_error", null, "not_found"));
         return app;

@@ -1,7 +1,10 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace R1Sharp.Server.Conversations;
 
@@ -15,15 +18,29 @@ public static class ConversationEndpoints
     public static WebApplication MapConversations(this WebApplication app, string? dataDir)
     {
         var store = new ConversationStore(string.IsNullOrWhiteSpace(dataDir) ? ConversationStore.DefaultDataDir : dataDir);
-        ((IEndpointRouteBuilder)app).MapConversations(store);
+        // With `r1 serve --api-key`, the conversations need the key as much as /v1 does (the page sends it when set).
+        var apiKey = app.Services.GetService<ServerOptions>()?.ApiKey;
+        ((IEndpointRouteBuilder)app).MapConversations(store, apiKey);
         app.MapChatApp();
         return app;
     }
 
     /// <summary>Maps the conversation API over an existing store (no web app).</summary>
-    public static IEndpointRouteBuilder MapConversations(this IEndpointRouteBuilder routes, ConversationStore store)
+    public static IEndpointRouteBuilder MapConversations(this IEndpointRouteBuilder routes, ConversationStore store, string? apiKey = null)
     {
         var api = routes.MapGroup("/api");
+        if (!string.IsNullOrEmpty(apiKey))
+        {
+            var expected = Encoding.UTF8.GetBytes(apiKey);
+            api.AddEndpointFilter(async (context, next) =>
+            {
+                var header = context.HttpContext.Request.Headers.Authorization.ToString();
+                const string scheme = "Bearer ";
+                var ok = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+                         && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()), expected);
+                return ok ? await next(context) : Error(401, header.Length == 0 ? "missing API key: send it as 'Authorization: Bearer KEY'" : "invalid API key", "invalid_api_key");
+            });
+        }
 
         api.MapGet("/conversations", (string? q) => Results.Ok(store.List(q)));
 

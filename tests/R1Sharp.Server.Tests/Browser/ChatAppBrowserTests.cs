@@ -40,7 +40,7 @@ public sealed class ChatAppBrowserTests(BrowserSession session) : IClassFixture<
         server.Script.Delay = TimeSpan.FromMilliseconds(200);
         var (context, page, errors) = await session.NewPageAsync();
         await OpenAsync(page, server.BaseUrl);
-        await Expect(page.Locator("#model-name")).ToHaveTextAsync(ScriptedChatApi.ModelName);
+        await Expect(page.Locator("#model-name")).ToHaveTextAsync(PacedScriptEngine.Name);
 
         await SendAsync(page, "What is 6 times 7?");
         await Expect(page.GetByTestId("message-user")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("What is 6 times 7\\?"));
@@ -63,14 +63,14 @@ public sealed class ChatAppBrowserTests(BrowserSession session) : IClassFixture<
         await reasoning.Locator(".reasoning-toggle").ClickAsync();
         await Expect(reasoning.Locator(".reasoning-body")).ToHaveTextAsync("Six sevens are forty-two; checking again.");
         var stats = page.GetByTestId("message-assistant").Locator(".stats");
-        await Expect(stats).ToContainTextAsync(ScriptedChatApi.ModelName);
+        await Expect(stats).ToContainTextAsync(PacedScriptEngine.Name);
         await Expect(stats).ToContainTextAsync("10 tokens");
         await Expect(stats).ToContainTextAsync("tokens/s");
 
         var item = page.GetByTestId("conversation-item");
         await Expect(item).ToHaveCountAsync(1);
         await Expect(item).ToContainTextAsync("What is 6 times 7?");
-        Assert.Equal("What is 6 times 7?", server.Script.Requests.Single().GetProperty("messages")[0].GetProperty("content").GetString());
+        Assert.Equal("What is 6 times 7?", Assert.Single(Assert.Single(server.Script.Requests).Messages).Content);
 
         // Reload: the conversation is listed and, from the URL, open again.
         await page.ReloadAsync();
@@ -193,10 +193,11 @@ public sealed class ChatAppBrowserTests(BrowserSession session) : IClassFixture<
         await SendAsync(page, "Second question about bananas");
         await Expect(page.GetByTestId("message-assistant").Locator(".stats")).ToContainTextAsync("tokens");
         await Expect(page.GetByTestId("reasoning")).ToBeHiddenAsync();
-        var second = server.Script.Requests[1];
-        Assert.Equal(0, second.GetProperty("thinking_budget").GetInt32());
-        Assert.Equal(1.2, second.GetProperty("temperature").GetDouble(), 3);
-        Assert.False(server.Script.Requests[0].TryGetProperty("thinking_budget", out _));
+        var second = server.Script.Requests[1].Parameters;
+        Assert.Equal(0, second.ThinkingBudget);
+        Assert.Equal(1.2f, second.Temperature!.Value, 3);
+        Assert.Null(server.Script.Requests[0].Parameters.ThinkingBudget);
+        Assert.Equal(0.6f, server.Script.Requests[0].Parameters.Temperature!.Value, 3);
         await Expect(page.GetByTestId("conversation-item")).ToHaveCountAsync(2);
 
         // Regenerate the last answer: one more request, still one answer.

@@ -1,14 +1,11 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using R1Sharp.Server.Conversations;
 
 namespace R1Sharp.Server.Tests.Browser;
 
-/// <summary>A real Kestrel server on 127.0.0.1 (free port) with the chat app and its store under a data folder.</summary>
+/// <summary>
+/// `r1 serve`'s application (R1Server.Build: the API, the chat app, the SQLite store under the data folder) on
+/// 127.0.0.1 with a free port, with the scripted engine in place of a model.
+/// </summary>
 public sealed class ChatAppServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -22,18 +19,18 @@ public sealed class ChatAppServer : IAsyncDisposable
         Script = script;
     }
 
-    public static async Task<ChatAppServer> StartAsync(string dataDir, ChatScript? script = null)
+    public static async Task<ChatAppServer> StartAsync(string dataDir, ChatScript? script = null, string? apiKey = null)
     {
         script ??= new ChatScript();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.MapConversations(dataDir);
-        ScriptedChatApi.Map(app, script);
+        var app = R1Server.Build(new ServerOptions
+        {
+            Host = "127.0.0.1", Port = 0, Verbose = false, DataDir = dataDir, ApiKey = apiKey,
+            EngineFactory = _ => new PacedScriptEngine(script),
+        });
         await app.StartAsync();
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ChatAppServer(app, url, script);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (R1Server.Engine(app).IsLoading && DateTime.UtcNow < deadline) await Task.Delay(10);
+        return new ChatAppServer(app, R1Server.BoundUrl(app), script);
     }
 
     public async ValueTask DisposeAsync()
