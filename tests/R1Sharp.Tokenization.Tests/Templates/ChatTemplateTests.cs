@@ -54,7 +54,12 @@ public class ChatTemplateTests
         var template = ChatTemplate.FromGguf(file);
         var messages = entry.GetProperty("messages").EnumerateArray()
             .Select(m => new ChatMessage(m.GetProperty("role").GetString()!, m.GetProperty("content").GetString()!)).ToList();
-        Assert.Equal(entry.GetProperty("rendered").GetString(), template.Render(messages, addGenerationPrompt: true));
+        string rendered = template.Render(messages, addGenerationPrompt: true);
+        Assert.Equal(entry.GetProperty("rendered").GetString(), rendered);
+        // rendered and tokenized (special tokens parsed, the BOS is in the text) = llama.cpp's ids
+        var tokenizer = Tokenizer.FromGguf(file);
+        Assert.Equal(entry.GetProperty("ids").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+            tokenizer.Encode(rendered, addBos: false, parseSpecial: true));
     }
 
     private static ChatTemplate R1() => new(File.ReadAllText(Fixtures.Path("templates", "deepseek-r1.jinja")),
