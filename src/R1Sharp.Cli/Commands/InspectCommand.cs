@@ -1,4 +1,5 @@
 using System.CommandLine;
+using R1Sharp.Models;
 using R1Sharp.Numerics.Gguf;
 
 namespace R1Sharp.Cli.Commands;
@@ -24,8 +25,37 @@ public sealed class InspectCommand : ICliCommand
                 Console.WriteLine($"  {k} = {s.Replace("\n", "\\n")}");
             }
             foreach (var t in f.Tensors) Console.WriteLine($"  {t}");
+            PrintModel(f);
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>The model's hyperparameters and what running it takes (weights are mapped, the KV cache is float32).</summary>
+    private static void PrintModel(GgufFile f)
+    {
+        long weightBytes = 0, parameters = 0;
+        var types = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var t in f.Tensors)
+        {
+            weightBytes += t.ByteSize;
+            parameters += t.ElementCount;
+            types[t.Type.ToString()] = types.GetValueOrDefault(t.Type.ToString()) + 1;
+        }
+        Console.WriteLine($"tensor types: {string.Join(", ", types.Select(kv => $"{kv.Key} x{kv.Value}"))}");
+        Console.WriteLine($"parameters: {parameters:N0} ({parameters / 1e9:F2} B); weights: {weightBytes:N0} bytes ({weightBytes / 1048576.0:F1} MiB, {weightBytes * 8.0 / Math.Max(1, parameters):F2} bits/weight)");
+        ModelConfig c;
+        try { c = ModelConfig.FromGguf(f); }
+        catch (ModelFormatException e)
+        {
+            Console.WriteLine($"model config: not available ({e.Message})");
+            return;
+        }
+        bool supported = ModelLoader.SupportedArchitectures.Contains(c.Architecture);
+        Console.WriteLine($"model config: {c.Architecture}{(supported ? "" : " (architecture not supported by this engine)")}");
+        Console.WriteLine($"  layers {c.LayerCount}, hidden {c.EmbeddingLength}, ffn {c.FeedForwardLength}, heads {c.HeadCount} (kv {c.HeadCountKv}), head dim {c.KeyLength}/{c.ValueLength}, vocab {c.VocabSize}");
+        Console.WriteLine($"  context {c.ContextLength}, rope {c.RopeStyle} base {c.RopeFreqBase} dims {c.RopeDimensionCount} scale {c.RopeFreqScale}, rms eps {c.RmsEpsilon}");
+        long kv = c.KvBytesPerToken;
+        Console.WriteLine($"memory: weights {weightBytes / 1048576.0:F1} MiB (memory-mapped); KV cache {kv:N0} bytes/token (float32) = {kv * 4096 / 1048576.0:F0} MiB for 4096 tokens, {kv * (long)c.ContextLength / 1048576.0:F0} MiB for the full context of {c.ContextLength}");
     }
 }
