@@ -23,7 +23,7 @@ public sealed class BenchCommand : ICliCommand
         var reps = new Option<int>("-r", "--repetitions") { Description = "runs of each test (the best is reported)", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "print one JSON line {\"pp_tps\":..,\"tg_tps\":..}" };
         var cmd = new Command("bench", "Measure prefill and decode speed (tokens/s) with random tokens") { model, prompt, gen, threads, reps, json };
-        cmd.SetAction(parse =>
+        cmd.SetAction(parse => CommandGuard.Run("bench", () =>
         {
             int p = parse.GetValue(prompt), n = parse.GetValue(gen), r = Math.Max(1, parse.GetValue(reps));
             if (p < 0 || n < 0 || p + n == 0)
@@ -77,7 +77,7 @@ public sealed class BenchCommand : ICliCommand
             if (p > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pp{p}: {pp,10:F2} t/s"));
             if (n > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tg{n}: {tg,10:F2} t/s"));
             return 0;
-        });
+        }));
         return cmd;
     }
 }

@@ -13,7 +13,7 @@ public sealed class InspectCommand : ICliCommand
     {
         var file = new Argument<string>("file") { Description = "GGUF model file" };
         var cmd = new Command("inspect", "Show a GGUF file's metadata, tensors, types and memory needs") { file };
-        cmd.SetAction(parse =>
+        cmd.SetAction(parse => CommandGuard.Run("inspect", () =>
         {
             using var f = GgufFile.Open(parse.GetValue(file)!);
             Console.WriteLine($"{f.Path}: GGUF v{f.Version}, {f.Metadata.Count} metadata keys, {f.Tensors.Count} tensors, {f.FileSize / 1048576.0:F1} MiB");
@@ -27,7 +27,7 @@ public sealed class InspectCommand : ICliCommand
             foreach (var t in f.Tensors) Console.WriteLine($"  {t}");
             PrintModel(f);
             return 0;
-        });
+        }));
         return cmd;
     }
 

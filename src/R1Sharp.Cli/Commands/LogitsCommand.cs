@@ -18,7 +18,7 @@ public sealed class LogitsCommand : ICliCommand
         var tokensFile = new Option<string>("--tokens-file") { Description = "one sequence per line: space-separated token ids", Required = true };
         var outFile = new Option<string>("--out") { Description = "output file: float32 logits, per sequence, per position, n_vocab each", Required = true };
         var cmd = new Command("logits", "Write the model's logits for every position of token sequences") { model, tokensFile, outFile };
-        cmd.SetAction(parse =>
+        cmd.SetAction(parse => CommandGuard.Run("logits", () =>
         {
             string tokensPath = parse.GetValue(tokensFile)!;
             if (!File.Exists(tokensPath))
@@ -63,7 +63,7 @@ public sealed class LogitsCommand : ICliCommand
                 output.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(logits.AsSpan()));
             }
             return 0;
-        });
+        }));
         return cmd;
     }
 }

@@ -44,6 +44,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     // State of the running step, read by the preallocated parallel bodies (no closures per call).
     private IReadOnlyList<ForwardItem> _items = [];
     private int _stepTokens, _layer;
+    private long _attentionWork; // multiply-adds of one layer's attention: small steps run it inline
     private readonly Action<int> _attentionBody, _qkvBody, _attnNormBody, _ffnNormBody, _swiGluBody;
     private int _partitions;
 
@@ -272,6 +273,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
 
         // Embedding rows, positions, rope angles.
         int row = 0;
+        _attentionWork = 0;
         fixed (float* freqs = _ropeFreqs)
         {
             for (int ci = 0; ci < _chunks.Count; ci++)
@@ -285,6 +287,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
                     int pos = seq.Length + t;
                     _tokenChunk[row] = ci;
                     _tokenPos[row] = pos;
+                    _attentionWork += (long)(pos + 1) * c.HeadCount * (c.KeyLength + c.ValueLength);
                     _embedding.DequantizeRow(tokens[ch.Start + t], new Span<float>(x + (long)row * e, e));
                     Rope.Angles(pos, c.RopeDimensionCount, c.RopeFreqBase, c.RopeFreqScale, freqs,
                         _cos!.Data + (long)row * half, _sin!.Data + (long)row * half);
@@ -301,7 +304,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
             MatMul.Forward(L.V, _xb.Data, _v!.Data, n);
             Parallel(_qkvBody);
             StoreKv();
-            if (n * c.HeadCount == 1) AttentionTask(0);
+            if (_attentionWork < 1 << 16) for (int i = 0; i < n * c.HeadCount; i++) AttentionTask(i);
             else ComputePool.Shared.For(n * c.HeadCount, _attentionBody);
             MatMul.Forward(L.O, _attn!.Data, _xb.Data, n);
             AddInto(x, _xb.Data, (long)n * e);
