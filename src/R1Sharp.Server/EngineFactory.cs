@@ -1,11 +1,44 @@
 using R1Sharp.Inference.Batching;
+using R1Sharp.Models;
+using R1Sharp.Numerics.Gguf;
+using R1Sharp.Tokenization;
+using R1Sharp.Tokenization.Templates;
 
 namespace R1Sharp.Server;
 
-/// <summary>Creates the batching engine for <see cref="ServerOptions"/>: the model file (or the bundled default),
-/// its slots, context size and queue.</summary>
+/// <summary>Creates the batching engine for <see cref="ServerOptions"/>: the model file, its slots, context and queue.</summary>
 public static class EngineFactory
 {
-    public static IGenerationEngine Load(ServerOptions options) =>
-        throw new NotSupportedException("model loading is not available in this build yet (the model loader has not landed)");
+    public static IGenerationEngine Load(ServerOptions options)
+    {
+        string path = options.ModelPath ?? throw new ArgumentException("no model given: pass --model FILE.gguf");
+        if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}");
+        var file = GgufFile.Open(path);
+        try
+        {
+            var tokenizer = Tokenizer.FromGguf(file);
+            ChatTemplate? template = file.GetString("tokenizer.chat_template") is not null ? ChatTemplate.FromGguf(file) : null;
+            var model = ModelLoader.Load(file);
+            string name = file.GetString("general.name") is { Length: > 0 } n ? n : Path.GetFileNameWithoutExtension(path);
+            return new BatchingEngine(model, tokenizer, template, name, Options(options), new Owned(model, file));
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public static BatchingOptions Options(ServerOptions options) => new()
+    {
+        Slots = options.Parallel,
+        ContextSize = options.CtxSize,
+        QueueSize = options.QueueSize,
+        DefaultTimeout = options.RequestTimeout,
+    };
+
+    private sealed class Owned(params IDisposable[] items) : IDisposable
+    {
+        public void Dispose() { foreach (var d in items) d.Dispose(); }
+    }
 }

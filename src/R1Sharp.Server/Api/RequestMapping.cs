@@ -14,8 +14,8 @@ internal static class RequestMapping
     /// <summary>Budgets for reasoning_effort (docs/serving.md): low and medium cap the thought, high leaves it unbounded.</summary>
     public static int? EffortBudget(string effort) => effort switch
     {
-        "low" or "minimal" => 1024,
-        "medium" => 4096,
+        "low" or "minimal" => ReasoningBudgets.Low,
+        "medium" => ReasoningBudgets.Medium,
         "high" => null,
         _ => throw ApiException.BadRequest($"reasoning_effort must be 'low', 'medium' or 'high', not '{effort}'", "reasoning_effort"),
     };
