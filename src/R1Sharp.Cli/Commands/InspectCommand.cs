@@ -1,5 +1,6 @@
 using System.CommandLine;
 using R1Sharp.Models;
+using R1Sharp.Models.DeepSeek2;
 using R1Sharp.Numerics.Gguf;
 
 namespace R1Sharp.Cli.Commands;
@@ -55,7 +56,35 @@ public sealed class InspectCommand : ICliCommand
         Console.WriteLine($"model config: {c.Architecture}{(supported ? "" : " (architecture not supported by this engine)")}");
         Console.WriteLine($"  layers {c.LayerCount}, hidden {c.EmbeddingLength}, ffn {c.FeedForwardLength}, heads {c.HeadCount} (kv {c.HeadCountKv}), head dim {c.KeyLength}/{c.ValueLength}, vocab {c.VocabSize}");
         Console.WriteLine($"  context {c.ContextLength}, rope {c.RopeStyle} base {c.RopeFreqBase} dims {c.RopeDimensionCount} scale {c.RopeFreqScale}, rms eps {c.RmsEpsilon}");
+        long ram = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (c.Architecture == "deepseek2")
+        {
+            var d = DeepSeek2Config.FromGguf(f);
+            var fp = DeepSeek2Footprint.Of(f, d);
+            Console.WriteLine($"  MLA: q_lora_rank {d.QLoraRank}, kv_lora_rank {d.KvLoraRank}, qk nope/rope {d.NopeDims}/{d.RopeDims}, v {d.ValueLength}; YaRN factor {1 / d.Rope.FreqScale:G4} over {d.Rope.OriginalContext}");
+            Console.WriteLine($"  MoE: {d.LeadingDenseLayers} dense layers, {d.ExpertCount} routed experts ({d.ExpertsUsed} active{(d.ExpertGroups > 1 ? $", {d.ExpertGroupsUsed} of {d.ExpertGroups} groups" : "")}) + {d.SharedExperts} shared, expert ffn {d.ExpertFeedForwardLength}, gating {(d.GatingFunction == 2 ? "sigmoid" : "softmax")}");
+            Console.WriteLine($"  active parameters per token: {fp.ActiveParameters:N0} ({Count(fp.ActiveParameters)} of {Count(fp.TotalParameters)}); weight bytes read per token: {fp.ActiveWeightBytes / 1048576.0:F1} MiB");
+            Console.WriteLine($"memory: weights {weightBytes / 1048576.0:F1} MiB (memory-mapped); compressed MLA cache {fp.KvBytesPerToken:N0} bytes/token (float32; {fp.KvBytesPerToken16:N0} in 16-bit) = {fp.KvBytesPerToken * 4096 / 1048576.0:F0} MiB for 4096 tokens");
+            PrintRamAdvice(weightBytes, fp.ActiveWeightBytes, ram);
+            return;
+        }
         long kv = c.KvBytesPerToken;
         Console.WriteLine($"memory: weights {weightBytes / 1048576.0:F1} MiB (memory-mapped); KV cache {kv:N0} bytes/token (float32) = {kv * 4096 / 1048576.0:F0} MiB for 4096 tokens, {kv * (long)c.ContextLength / 1048576.0:F0} MiB for the full context of {c.ContextLength}");
+        PrintRamAdvice(weightBytes, weightBytes, ram);
+    }
+
+    private static string Count(long n) => n >= 1e9 ? $"{n / 1e9:F2} B" : $"{n / 1e6:F2} M";
+
+    /// <summary>Weights are memory-mapped: a file larger than RAM still loads, but pages stream from disk while decoding.</summary>
+    private static void PrintRamAdvice(long weightBytes, long bytesPerToken, long ram)
+    {
+        if (weightBytes <= ram * 0.8)
+        {
+            Console.WriteLine($"fits in RAM ({ram / 1073741824.0:F1} GiB available to this process); decode reads about {bytesPerToken / 1048576.0:F0} MiB of weights per token");
+            return;
+        }
+        Console.WriteLine($"larger than RAM ({weightBytes / 1073741824.0:F1} GiB of weights, {ram / 1073741824.0:F1} GiB RAM): the file is memory-mapped, so it loads, " +
+                          $"but the weights that do not stay cached are read from disk again as tokens need them: expect decode to be bound by disk read speed " +
+                          $"(about {bytesPerToken / 1048576.0:F0} MiB per token; e.g. 2 GB/s NVMe -> at most {2e9 / Math.Max(1, bytesPerToken):F1} tokens/s)");
     }
 }
