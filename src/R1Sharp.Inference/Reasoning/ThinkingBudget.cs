@@ -33,6 +33,15 @@ public sealed class ThinkingBudget
         Done = budget == 0;
     }
 
+    /// <summary>A budget for a model's vocabulary: &lt;/think&gt; and &lt;think&gt; looked up as single tokens (R1's vocabularies
+    /// have both), "\n\n" encoded as text.</summary>
+    public static ThinkingBudget ForTokenizer(R1Sharp.Tokenization.Tokenizer tokenizer, int? budget, bool startsInReasoning)
+    {
+        int end = tokenizer.FindToken("</think>")
+            ?? throw new InvalidOperationException("the vocabulary has no </think> token, so a thinking budget cannot be enforced");
+        return new ThinkingBudget(budget, end, tokenizer.Encode("\n\n"), startsInReasoning, tokenizer.FindToken("<think>"));
+    }
+
     public int? Budget { get; }
 
     /// <summary>Reasoning tokens generated so far.</summary>

@@ -73,3 +73,16 @@ public class ThinkingBudgetTests
     [Fact]
     public void UnknownEffortIsRejected() => Assert.Throws<ArgumentException>(() => ThinkingBudget.FromReasoningEffort("extreme"));
 }
+
+public class ThinkingBudgetVocabularyTests
+{
+    [Fact]
+    public void R1VocabularyForcesThinkEndThenABlankLine()
+    {
+        var tok = R1Sharp.Tokenization.Tokenizer.FromGguf(R1Sharp.TestSupport.Fixtures.Path("vocab", "ggml-vocab-deepseek-r1-qwen.gguf"));
+        var b = ThinkingBudget.ForTokenizer(tok, 1, startsInReasoning: true);
+        var forced = b.Observe(tok.Encode("Okay")[0]).ToArray();
+        Assert.Equal("</think>\n\n", tok.Decode(forced));
+        Assert.Equal(tok.FindToken("</think>"), forced[0]);
+    }
+}
