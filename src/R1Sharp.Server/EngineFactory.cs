@@ -1,3 +1,4 @@
+using R1Sharp.Inference;
 using R1Sharp.Inference.Batching;
 using R1Sharp.Models;
 using R1Sharp.Numerics.Gguf;
@@ -6,13 +7,14 @@ using R1Sharp.Tokenization.Templates;
 
 namespace R1Sharp.Server;
 
-/// <summary>Creates the batching engine for <see cref="ServerOptions"/>: the model file, its slots, context and queue.</summary>
+/// <summary>Creates the batching engine for <see cref="ServerOptions"/>: the model file (or the default model), its
+/// slots, context and queue.</summary>
 public static class EngineFactory
 {
     public static IGenerationEngine Load(ServerOptions options)
     {
-        string path = options.ModelPath ?? throw new ArgumentException("no model given: pass --model FILE.gguf");
-        if (!File.Exists(path)) throw new FileNotFoundException($"model file not found: {path}");
+        // No path: $R1_MODEL or the bundled models/*.gguf.
+        string path = DefaultModel.Resolve(options.ModelPath);
         var file = GgufFile.Open(path);
         try
         {

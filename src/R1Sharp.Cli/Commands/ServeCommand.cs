@@ -1,4 +1,5 @@
 using System.CommandLine;
+using R1Sharp.Inference;
 using R1Sharp.Server;
 
 namespace R1Sharp.Cli.Commands;
@@ -23,11 +24,12 @@ public sealed class ServeCommand : ICliCommand
         {
             model, host, port, apiKey, parallel, ctxSize, budget, dataDir, cors,
         };
-        cmd.SetAction(parse =>
+        cmd.SetAction(parse => CommandGuard.Run("serve", () =>
         {
             var options = new ServerOptions
             {
-                ModelPath = parse.GetValue(model),
+                // Resolved now (not in the background load) so a missing model is one clear error at startup.
+                ModelPath = DefaultModel.Resolve(parse.GetValue(model)),
                 Host = parse.GetValue(host)!,
                 Port = parse.GetValue(port),
                 ApiKey = parse.GetValue(apiKey),
@@ -40,9 +42,10 @@ public sealed class ServeCommand : ICliCommand
             if (options.CtxSize is < 16) throw new ArgumentException("--ctx-size must be at least 16");
             if (options.ThinkingBudget is < 0) throw new ArgumentException("--thinking-budget must be >= 0");
             var app = R1Server.Build(options);
+            var engine = R1Server.Engine(app);
             app.Run();
-            return R1Server.Engine(app).LoadError is null ? 0 : 1;
-        });
+            return engine.LoadError is null ? 0 : 1;
+        }));
         return cmd;
     }
 }
