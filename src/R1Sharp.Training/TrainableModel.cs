@@ -35,6 +35,9 @@ public sealed unsafe class TrainableModel : IDisposable
     private float* _weights;
     private int _b, _t; // shape of the last forward pass
 
+    /// <summary>When set, wall time per kernel family is added to it (benchmarks).</summary>
+    public KernelProfile? Profile { get; set; }
+
     public ModelShape Shape { get; }
     public TensorSlab Parameters { get; }
     public TensorSlab Gradients { get; }
@@ -161,31 +164,67 @@ public sealed unsafe class TrainableModel : IDisposable
         int n = b * t, c = sh.EmbeddingLength, f = sh.FeedForwardLength, v = sh.VocabSize;
         for (int i = 0; i < n; i++)
             if ((uint)_tokens[i] >= (uint)v) throw new ArgumentException($"token id {_tokens[i]} is outside the vocabulary (size {v})");
+        Profile?.Begin();
         Embedding.Forward(_acts.Length > 0 ? _acts[0].Resid.Data : _final.Data, Parameters["token_embd.weight"].Data, _tokens, n, c);
+        Profile?.End(KernelProfile.Embedding);
         float* wT = _wT.Data;
         for (int l = 0; l < sh.LayerCount; l++)
         {
             Layer p = _layers[l];
             LayerActs a = _acts[l];
+            Profile?.Begin();
             RmsNorm.Forward(_pool, a.Ln1.Data, a.Rstd1.Data, a.Resid.Data, p.AttnNorm.Data, n, c, sh.RmsEps);
+            Profile?.End(KernelProfile.Norm);
+            Profile?.Begin();
             Linear.Forward(_pool, a.Q.Data, a.Ln1.Data, p.Q.Data, Bias(p.QBias), n, c, sh.QDim, wT);
+            Profile?.End(KernelProfile.MatmulFwd);
+            Profile?.Begin();
             Linear.Forward(_pool, a.K.Data, a.Ln1.Data, p.K.Data, Bias(p.KBias), n, c, sh.KvDim, wT);
+            Profile?.End(KernelProfile.MatmulFwd);
+            Profile?.Begin();
             Linear.Forward(_pool, a.V.Data, a.Ln1.Data, p.V.Data, Bias(p.VBias), n, c, sh.KvDim, wT);
+            Profile?.End(KernelProfile.MatmulFwd);
+            Profile?.Begin();
             Rope.Apply(a.Q.Data, n, t, sh.HeadCount, sh.HeadDim, sh.RopeNeox, _ropeTable, inverse: false);
+            Profile?.End(KernelProfile.Rope);
+            Profile?.Begin();
             Rope.Apply(a.K.Data, n, t, sh.KvHeadCount, sh.HeadDim, sh.RopeNeox, _ropeTable, inverse: false);
+            Profile?.End(KernelProfile.Rope);
+            Profile?.Begin();
             Attention.Forward(_pool, a.AttY.Data, a.Att.Data, a.Q.Data, a.K.Data, a.V.Data, b, t, sh.HeadCount, sh.KvHeadCount, sh.HeadDim);
+            Profile?.End(KernelProfile.AttnFwd);
+            Profile?.Begin();
             Linear.Forward(_pool, a.Resid2.Data, a.AttY.Data, p.O.Data, null, n, sh.QDim, c, wT);
+            Profile?.End(KernelProfile.MatmulFwd);
+            Profile?.Begin();
             AddInPlace(a.Resid2.Data, a.Resid.Data, (long)n * c);
+            Profile?.End(KernelProfile.Add);
+            Profile?.Begin();
             RmsNorm.Forward(_pool, a.Ln2.Data, a.Rstd2.Data, a.Resid2.Data, p.FfnNorm.Data, n, c, sh.RmsEps);
+            Profile?.End(KernelProfile.Norm);
+            Profile?.Begin();
             Linear.Forward(_pool, a.Gate.Data, a.Ln2.Data, p.Gate.Data, null, n, c, f, wT);
+            Profile?.End(KernelProfile.MatmulFwd);
+            Profile?.Begin();
             Linear.Forward(_pool, a.Up.Data, a.Ln2.Data, p.Up.Data, null, n, c, f, wT);
+            Profile?.End(KernelProfile.MatmulFwd);
+            Profile?.Begin();
             SwiGlu.Forward(_pool, a.H.Data, a.Gate.Data, a.Up.Data, (long)n * f);
+            Profile?.End(KernelProfile.SwiGlu);
             float* next = l + 1 < sh.LayerCount ? _acts[l + 1].Resid.Data : _final.Data;
+            Profile?.Begin();
             Linear.Forward(_pool, next, a.H.Data, p.Down.Data, null, n, f, c, wT);
+            Profile?.End(KernelProfile.MatmulFwd);
+            Profile?.Begin();
             AddInPlace(next, a.Resid2.Data, (long)n * c);
+            Profile?.End(KernelProfile.Add);
         }
+        Profile?.Begin();
         RmsNorm.Forward(_pool, _lnf.Data, _rstdf.Data, _final.Data, Parameters["output_norm.weight"].Data, n, c, sh.RmsEps);
+        Profile?.End(KernelProfile.Norm);
+        Profile?.Begin();
         Linear.Forward(_pool, _logits.Data, _lnf.Data, OutputWeight, null, n, c, v, wT);
+        Profile?.End(KernelProfile.MatmulFwd);
     }
 
     /// <summary>
@@ -197,7 +236,10 @@ public sealed unsafe class TrainableModel : IDisposable
         int n = _b * _t, v = Shape.VocabSize;
         for (int i = 0; i < n; i++)
             if (_weights[i] != 0 && (uint)_targets[i] >= (uint)v) throw new ArgumentException($"target id {_targets[i]} is outside the vocabulary (size {v})");
-        return CrossEntropy.ForwardBackward(_pool, _logits.Data, _targets, _weights, _rowLosses.Data, n, v, scale, prepareBackward);
+        Profile?.Begin();
+        double loss = CrossEntropy.ForwardBackward(_pool, _logits.Data, _targets, _weights, _rowLosses.Data, n, v, scale, prepareBackward);
+        Profile?.End(KernelProfile.CrossEntropy);
+        return loss;
     }
 
     /// <summary>Backward pass after <see cref="Forward"/> and <see cref="Loss"/>(prepareBackward: true): adds into <see cref="Gradients"/>.</summary>
@@ -208,31 +250,63 @@ public sealed unsafe class TrainableModel : IDisposable
         long nc = (long)n * c;
         float* dResid = _dResid.Data, dLn = _dLn.Data;
         // logits = lnf W^T
+        Profile?.Begin();
         Linear.Backward(_pool, dLn, OutputGrad, null, _logits.Data, _lnf.Data, OutputWeight, n, c, v, accumulateDx: false);
+        Profile?.End(KernelProfile.MatmulBwd);
         new Span<float>(dResid, (int)nc).Clear();
+        Profile?.Begin();
         RmsNorm.Backward(_pool, dResid, Gradients["output_norm.weight"].Data, dLn, _final.Data, Parameters["output_norm.weight"].Data, _rstdf.Data, n, c);
+        Profile?.End(KernelProfile.Norm);
         for (int l = sh.LayerCount - 1; l >= 0; l--)
         {
             Layer p = _layers[l], g = _gradLayers[l];
             LayerActs a = _acts[l];
             // resid_{l+1} = resid2 + h Wdown^T
+            Profile?.Begin();
             Linear.Backward(_pool, _dH.Data, g.Down.Data, null, dResid, a.H.Data, p.Down.Data, n, f, c, accumulateDx: false);
+            Profile?.End(KernelProfile.MatmulBwd);
+            Profile?.Begin();
             SwiGlu.Backward(_pool, _dGate.Data, _dUp.Data, _dH.Data, a.Gate.Data, a.Up.Data, (long)n * f);
+            Profile?.End(KernelProfile.SwiGlu);
+            Profile?.Begin();
             Linear.Backward(_pool, dLn, g.Gate.Data, null, _dGate.Data, a.Ln2.Data, p.Gate.Data, n, c, f, accumulateDx: false);
+            Profile?.End(KernelProfile.MatmulBwd);
+            Profile?.Begin();
             Linear.Backward(_pool, dLn, g.Up.Data, null, _dUp.Data, a.Ln2.Data, p.Up.Data, n, c, f, accumulateDx: true);
+            Profile?.End(KernelProfile.MatmulBwd);
+            Profile?.Begin();
             RmsNorm.Backward(_pool, dResid, g.FfnNorm.Data, dLn, a.Resid2.Data, p.FfnNorm.Data, a.Rstd2.Data, n, c);
+            Profile?.End(KernelProfile.Norm);
             // resid2 = resid + atty Wo^T
+            Profile?.Begin();
             Linear.Backward(_pool, _dAttY.Data, g.O.Data, null, dResid, a.AttY.Data, p.O.Data, n, sh.QDim, c, accumulateDx: false);
+            Profile?.End(KernelProfile.MatmulBwd);
+            Profile?.Begin();
             Attention.Backward(_pool, _dQ.Data, _dK.Data, _dV.Data, _dAttY.Data, a.Att.Data, a.Q.Data, a.K.Data, a.V.Data,
                                b, t, sh.HeadCount, sh.KvHeadCount, sh.HeadDim, _attScratch.Data);
+            Profile?.End(KernelProfile.AttnBwd);
+            Profile?.Begin();
             Rope.Apply(_dQ.Data, n, t, sh.HeadCount, sh.HeadDim, sh.RopeNeox, _ropeTable, inverse: true);
+            Profile?.End(KernelProfile.Rope);
+            Profile?.Begin();
             Rope.Apply(_dK.Data, n, t, sh.KvHeadCount, sh.HeadDim, sh.RopeNeox, _ropeTable, inverse: true);
+            Profile?.End(KernelProfile.Rope);
+            Profile?.Begin();
             Linear.Backward(_pool, dLn, g.Q.Data, Bias(g.QBias), _dQ.Data, a.Ln1.Data, p.Q.Data, n, c, sh.QDim, accumulateDx: false);
+            Profile?.End(KernelProfile.MatmulBwd);
+            Profile?.Begin();
             Linear.Backward(_pool, dLn, g.K.Data, Bias(g.KBias), _dK.Data, a.Ln1.Data, p.K.Data, n, c, sh.KvDim, accumulateDx: true);
+            Profile?.End(KernelProfile.MatmulBwd);
+            Profile?.Begin();
             Linear.Backward(_pool, dLn, g.V.Data, Bias(g.VBias), _dV.Data, a.Ln1.Data, p.V.Data, n, c, sh.KvDim, accumulateDx: true);
+            Profile?.End(KernelProfile.MatmulBwd);
+            Profile?.Begin();
             RmsNorm.Backward(_pool, dResid, g.AttnNorm.Data, dLn, a.Resid.Data, p.AttnNorm.Data, a.Rstd1.Data, n, c);
+            Profile?.End(KernelProfile.Norm);
         }
+        Profile?.Begin();
         Embedding.Backward(Gradients["token_embd.weight"].Data, dResid, _tokens, n, c);
+        Profile?.End(KernelProfile.Embedding);
     }
 
     private static float* Bias(SlabTensor? t) => t == null ? null : t.Data;
