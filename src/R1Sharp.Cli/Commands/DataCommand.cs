@@ -1,4 +1,7 @@
 using System.CommandLine;
+using R1Sharp.Numerics.Gguf;
+using R1Sharp.Tokenization;
+using R1Sharp.Tokenization.Templates;
 using R1Sharp.Training.Data;
 
 namespace R1Sharp.Cli.Commands;
@@ -20,7 +23,8 @@ public sealed class DataCommand : ICliCommand
         };
         var format = new Option<string>("--format")
         {
-            Description = "Row layout: messages ({\"messages\":[user, assistant]}), prompt ({\"prompt\",\"completion\"}) or text ({\"text\"})",
+            Description = "Row layout: messages ({\"messages\":[user, assistant]}), prompt ({\"prompt\",\"completion\"}), text ({\"text\"}) " +
+                          "or plain (raw text, a tokenizer corpus)",
             DefaultValueFactory = _ => "messages",
         };
         var kinds = new Option<string>("--kinds")
@@ -31,10 +35,15 @@ public sealed class DataCommand : ICliCommand
         var maxDigits = new Option<int>("--max-digits") { Description = "Most digits of an operand", DefaultValueFactory = _ => 4 };
         var mulDigits = new Option<int>("--max-multiplier-digits") { Description = "Most digits of the second factor", DefaultValueFactory = _ => 2 };
         var distinct = new Option<bool>("--distinct") { Description = "No repeated problem (always on for --split test)" };
+        var template = new Option<string>("--template")
+        {
+            Description = "A GGUF (model or tokenizer) whose chat template renders each question into the prompt; implies --format prompt " +
+                          "(the completion starts after what the generation prompt opens, e.g. <think>\\n)",
+        };
 
         var arithmetic = new Command("arithmetic", "Multi-digit arithmetic and short word problems with column-wise working inside <think>...</think>")
         {
-            count, seed, output, split, format, kinds, minDigits, maxDigits, mulDigits, distinct,
+            count, seed, output, split, format, kinds, minDigits, maxDigits, mulDigits, distinct, template,
         };
         arithmetic.SetAction(parse =>
         {
@@ -53,7 +62,16 @@ public sealed class DataCommand : ICliCommand
                 case "messages": f = ProblemRowFormat.Messages; break;
                 case "prompt": case "prompt-completion": f = ProblemRowFormat.PromptCompletion; break;
                 case "text": f = ProblemRowFormat.Text; break;
-                default: return Fail($"--format must be messages, prompt or text, not '{parse.GetValue(format)}'");
+                case "plain": f = ProblemRowFormat.Plain; break;
+                default: return Fail($"--format must be messages, prompt, text or plain, not '{parse.GetValue(format)}'");
+            }
+            Func<string, string>? render = null;
+            if (parse.GetValue(template) is string templatePath)
+            {
+                if (!File.Exists(templatePath)) return Fail($"template file not found: {templatePath}");
+                try { render = PromptRenderer(templatePath); }
+                catch (Exception e) when (e is not OutOfMemoryException) { return Fail($"{templatePath}: {e.Message}"); }
+                f = ProblemRowFormat.PromptCompletion;
             }
             var options = new ArithmeticOptions
             {
@@ -90,7 +108,7 @@ public sealed class DataCommand : ICliCommand
             int written;
             if (path == "-")
             {
-                written = ArithmeticProblemsJsonl.Write(Console.Out, gen.Generate(n, uniq), f);
+                written = ArithmeticProblemsJsonl.Write(Console.Out, gen.Generate(n, uniq), f, render);
             }
             else
             {
@@ -99,7 +117,7 @@ public sealed class DataCommand : ICliCommand
                 string? dir = Path.GetDirectoryName(full);
                 if (dir != null && !Directory.Exists(dir)) return Fail($"directory does not exist: {dir}");
                 using (var w = new StreamWriter(tmp, false, new System.Text.UTF8Encoding(false)))
-                    written = ArithmeticProblemsJsonl.Write(w, gen.Generate(n, uniq), f);
+                    written = ArithmeticProblemsJsonl.Write(w, gen.Generate(n, uniq), f, render);
                 File.Move(tmp, full, true);
             }
             Console.Error.WriteLine($"r1 data: wrote {written} {s.ToString().ToLowerInvariant()} problems to {path}" +
@@ -107,6 +125,27 @@ public sealed class DataCommand : ICliCommand
             return 0;
         });
         return new Command("data", "Generate training and evaluation data") { arithmetic };
+    }
+
+    /// <summary>question -> the chat template's rendering of one user turn with the generation prompt. A leading BOS
+    /// text is dropped when the tokenizer adds BOS itself (the trainer encodes prompts with add_bos), so the trained
+    /// token sequence is exactly the one inference builds from the same template.</summary>
+    private static Func<string, string> PromptRenderer(string ggufPath)
+    {
+        ChatTemplate chat;
+        bool addBos;
+        using (var file = GgufFile.Open(ggufPath))
+        {
+            chat = ChatTemplate.FromGguf(file);
+            addBos = Tokenizer.FromGguf(file).AddBos;
+        }
+        return question =>
+        {
+            string prompt = chat.Render([new ChatMessage("user", question)], addGenerationPrompt: true);
+            if (addBos && chat.BosToken.Length > 0 && prompt.StartsWith(chat.BosToken, StringComparison.Ordinal))
+                prompt = prompt[chat.BosToken.Length..];
+            return prompt;
+        };
     }
 
     private static int Fail(string message)

@@ -10,8 +10,10 @@ public enum ProblemRowFormat
     Messages,
     /// <summary><c>{"prompt": question, "completion": assistant content, "answer":"40"}</c>.</summary>
     PromptCompletion,
-    /// <summary><c>{"text": question + "\n" + assistant content}</c>: plain text, e.g. a tokenizer corpus line per row.</summary>
+    /// <summary><c>{"text": question + "\n" + assistant content}</c>.</summary>
     Text,
+    /// <summary>Not JSON: question, newline, assistant content, blank line (a tokenizer training corpus).</summary>
+    Plain,
 }
 
 /// <summary>Writes generated problems as JSONL rows.</summary>
@@ -19,9 +21,13 @@ public static class ArithmeticProblemsJsonl
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>One JSON object (no newline) for a problem.</summary>
-    public static string ToRow(ArithmeticProblem p, ProblemRowFormat format = ProblemRowFormat.Messages)
+    /// <summary>One JSON object (no newline) for a problem; for <see cref="ProblemRowFormat.Plain"/> the raw text.</summary>
+    /// <param name="renderPrompt">For <see cref="ProblemRowFormat.PromptCompletion"/>: turns the question into the
+    /// prompt string (e.g. a chat template's rendering with the generation prompt); the completion then drops what
+    /// the prompt already opened (a trailing "&lt;think&gt;\n").</param>
+    public static string ToRow(ArithmeticProblem p, ProblemRowFormat format = ProblemRowFormat.Messages, Func<string, string>? renderPrompt = null)
     {
+        if (format == ProblemRowFormat.Plain) return p.Question + "\n" + p.AssistantContent + "\n";
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, WriterOptions))
         {
@@ -36,10 +42,19 @@ public static class ArithmeticProblemsJsonl
                     w.WriteString("answer", ArithmeticWorking.S(p.Answer));
                     break;
                 case ProblemRowFormat.PromptCompletion:
-                    w.WriteString("prompt", p.Question);
-                    w.WriteString("completion", p.AssistantContent);
+                {
+                    string prompt = renderPrompt?.Invoke(p.Question) ?? p.Question, completion = p.AssistantContent;
+                    foreach (string opened in (string[])["<think>\n", "<think>"])
+                        if (prompt.EndsWith(opened, StringComparison.Ordinal) && completion.StartsWith(opened, StringComparison.Ordinal))
+                        {
+                            completion = completion[opened.Length..];
+                            break;
+                        }
+                    w.WriteString("prompt", prompt);
+                    w.WriteString("completion", completion);
                     w.WriteString("answer", ArithmeticWorking.S(p.Answer));
                     break;
+                }
                 default:
                     w.WriteString("text", p.Question + "\n" + p.AssistantContent);
                     break;
@@ -50,12 +65,13 @@ public static class ArithmeticProblemsJsonl
     }
 
     /// <summary>Writes <paramref name="problems"/> one row per line; returns the number of rows.</summary>
-    public static int Write(TextWriter writer, IEnumerable<ArithmeticProblem> problems, ProblemRowFormat format = ProblemRowFormat.Messages)
+    public static int Write(TextWriter writer, IEnumerable<ArithmeticProblem> problems, ProblemRowFormat format = ProblemRowFormat.Messages,
+                            Func<string, string>? renderPrompt = null)
     {
         int n = 0;
         foreach (var p in problems)
         {
-            writer.Write(ToRow(p, format));
+            writer.Write(ToRow(p, format, renderPrompt));
             writer.Write('\n');
             n++;
         }

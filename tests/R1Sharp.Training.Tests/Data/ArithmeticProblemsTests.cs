@@ -173,4 +173,16 @@ public class ArithmeticProblemsTests
         Assert.Equal(3, ArithmeticProblemsJsonl.Write(sw, new ArithmeticProblemGenerator(5).Generate(3, false)));
         Assert.Equal(3, sw.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
+
+    [Fact]
+    public void RenderedPromptsOwnTheOpenedThinkTag()
+    {
+        var p = new ArithmeticProblemGenerator(5).Next();
+        using var doc = JsonDocument.Parse(ArithmeticProblemsJsonl.ToRow(p, ProblemRowFormat.PromptCompletion, q => $"<U>{q}<A><think>\n"));
+        Assert.Equal($"<U>{p.Question}<A><think>\n", doc.RootElement.GetProperty("prompt").GetString());
+        Assert.Equal(p.AssistantContent["<think>\n".Length..], doc.RootElement.GetProperty("completion").GetString());
+        using var plain = JsonDocument.Parse(ArithmeticProblemsJsonl.ToRow(p, ProblemRowFormat.PromptCompletion, q => $"<U>{q}<A>"));
+        Assert.Equal(p.AssistantContent, plain.RootElement.GetProperty("completion").GetString());
+        Assert.Equal(p.Question + "\n" + p.AssistantContent + "\n", ArithmeticProblemsJsonl.ToRow(p, ProblemRowFormat.Plain));
+    }
 }
