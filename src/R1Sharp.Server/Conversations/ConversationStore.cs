@@ -16,9 +16,13 @@ public sealed class ConversationStore
     private static readonly string[] Roles = ["system", "user", "assistant"];
     private readonly string _connectionString;
 
+    private readonly object _initLock = new();
+    private volatile bool _initialized;
+
+    /// <summary>The database is created on first use, so a server whose chat app is never used writes nothing.</summary>
     public ConversationStore(string dataDir)
     {
-        Directory.CreateDirectory(dataDir);
+        DataDir = dataDir;
         DatabasePath = Path.Combine(dataDir, "conversations.db");
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -28,27 +32,40 @@ public sealed class ConversationStore
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        using var c = Open();
-        Exec(c, null, "PRAGMA journal_mode=WAL;");
-        Exec(c, null, """
-            CREATE TABLE IF NOT EXISTS conversations (
-                id TEXT PRIMARY KEY,
-                title TEXT NOT NULL,
-                settings TEXT,
-                created_at INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL);
-            CREATE TABLE IF NOT EXISTS messages (
-                id TEXT PRIMARY KEY,
-                conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-                seq INTEGER NOT NULL,
-                role TEXT NOT NULL,
-                content TEXT NOT NULL,
-                reasoning TEXT,
-                meta TEXT,
-                created_at INTEGER NOT NULL,
-                updated_at INTEGER NOT NULL);
-            CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, seq);
-            """);
+    }
+
+    public string DataDir { get; }
+
+    private void EnsureCreated()
+    {
+        lock (_initLock)
+        {
+            if (_initialized) return;
+            Directory.CreateDirectory(DataDir);
+            using var c = new SqliteConnection(_connectionString);
+            c.Open();
+            Exec(c, null, "PRAGMA journal_mode=WAL;");
+            Exec(c, null, """
+                CREATE TABLE IF NOT EXISTS conversations (
+                    id TEXT PRIMARY KEY,
+                    title TEXT NOT NULL,
+                    settings TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS messages (
+                    id TEXT PRIMARY KEY,
+                    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                    seq INTEGER NOT NULL,
+                    role TEXT NOT NULL,
+                    content TEXT NOT NULL,
+                    reasoning TEXT,
+                    meta TEXT,
+                    created_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, seq);
+                """);
+            _initialized = true;
+        }
     }
 
     /// <summary>~/.local/share/r1sharp on Linux (XDG_DATA_HOME when set), the local application data folder elsewhere.</summary>
@@ -247,6 +264,7 @@ public sealed class ConversationStore
 
     private SqliteConnection Open()
     {
+        if (!_initialized) EnsureCreated();
         var c = new SqliteConnection(_connectionString);
         c.Open();
         // Per connection: durability on every commit, foreign keys, and waiting (not failing) on a concurrent writer.
