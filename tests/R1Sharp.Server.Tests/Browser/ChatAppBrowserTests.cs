@@ -202,8 +202,10 @@ public sealed class ChatAppBrowserTests(BrowserSession session) : IClassFixture<
 
         // Regenerate the last answer: one more request, still one answer.
         await page.GetByRole(AriaRole.Button, new() { Name = "Regenerate answer" }).ClickAsync();
-        await Expect(page.GetByTestId("message-assistant").Locator(".stats")).ToContainTextAsync("tokens");
+        for (var wait = 0; server.Script.Requests.Count < 3 && wait < 300; wait++) await Task.Delay(50);
         Assert.Equal(3, server.Script.Requests.Count);
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Regenerate answer" })).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("message-assistant").Locator(".stats")).ToContainTextAsync("tokens");
         await Expect(page.GetByTestId("message-assistant")).ToHaveCountAsync(1);
 
         // Settings are per conversation: the first one still thinks.
