@@ -66,10 +66,12 @@ public sealed class DeepSeek2ModelTests
     [Fact]
     public void DecodeTokenByTokenEqualsPrefillAndBatchesAcrossSequences()
     {
-        using var file = GgufFile.Open(GoldenFixtures.ModelPath("tiny-deepseek2-s1-q8_0.gguf"));
+        // float32 weights: quantized files round activations to int8 per matmul call, and a batch of 2 vs 20 tokens then
+        // legitimately differs by a few 1e-2 (a rounding flip moves a value by 1/127); f32 isolates the cache/batching logic.
+        using var file = GgufFile.Open(GoldenFixtures.ModelPath("tiny-deepseek2-s1-f32.gguf"));
         using var lm = ModelLoader.Load(file);
         int V = lm.Config.VocabSize;
-        var seqs = GoldenFixtures.Get("tiny-deepseek2-s1-q8_0.gguf").Sequences;
+        var seqs = GoldenFixtures.Get("tiny-deepseek2-s1-f32.gguf").Sequences;
         int[] a = seqs[0], b = seqs[1][..20];
         var full = Run(lm, a);
         // token by token, interleaved with a second sequence in the same Forward calls
@@ -86,7 +88,8 @@ public sealed class DeepSeek2ModelTests
             Assert.True(err < 1e-3, $"position {t}: {err:E2}");
         }
         var bFull = Run(lm, b);
-        Assert.True(GoldenFixtures.RelativeRms(lb, bFull.AsSpan((b.Length - 1) * V, V)) < 1e-3);
+        double errB = GoldenFixtures.RelativeRms(lb, bFull.AsSpan((b.Length - 1) * V, V));
+        Assert.True(errB < 1e-3, $"second sequence, last position: {errB:E2}");
     }
 
     [Fact]
