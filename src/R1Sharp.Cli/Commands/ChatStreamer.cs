@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text;
+using R1Sharp.Inference;
+using R1Sharp.Inference.Batching;
+
+namespace R1Sharp.Cli.Commands;
+
+/// <summary>
+/// Shared by `r1 run` and `r1 chat`: one model behind a single-slot <see cref="BatchingEngine"/> (the same generation
+/// path as `r1 serve`), streaming the thinking (dimmed on a terminal, or hidden) and then the answer.
+/// </summary>
+internal sealed class ChatStreamer : IDisposable
+{
+    private readonly BatchingEngine _engine;
+    private readonly bool _color = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
+
+    public ChatStreamer(string? modelPath, int? threads, int? contextSize)
+    {
+        string path = DefaultModel.Resolve(modelPath);
+        var loaded = LoadedModel.Load(path, new R1Sharp.Models.ModelLoadOptions { Threads = threads });
+        _engine = new BatchingEngine(loaded.Model, loaded.Tokenizer, loaded.Template, loaded.Name,
+                                     new BatchingOptions { Slots = 1, ContextSize = contextSize }, loaded);
+    }
+
+    public string ModelName => _engine.ModelName;
+
+    public sealed record Result(string Reasoning, string Answer, int PromptTokens, int CompletionTokens, int ReasoningTokens,
+                                double PrefillTokensPerSecond, double DecodeTokensPerSecond, string FinishReason);
+
+    /// <summary>Generates a reply to <paramref name="messages"/>, writing it to stdout as it comes unless <paramref name="quiet"/>.</summary>
+    public Result Reply(IReadOnlyList<PromptMessage> messages, GenerationParameters parameters, bool hideThinking, bool quiet)
+    {
+        var prompt = _engine.PrepareChat(messages);
+        var clock = Stopwatch.StartNew();
+        double firstToken = 0;
+        var reasoning = new StringBuilder();
+        var answer = new StringBuilder();
+        TextChannel? current = null;
+        GenerationFinished? done = null;
+        var reader = _engine.Submit(new GenerationRequest(prompt.Tokens, parameters, SplitReasoning: true, StartsInReasoning: prompt.StartsInReasoning));
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (reader.TryRead(out var update))
+            {
+                if (update is GenerationText text)
+                {
+                    if (firstToken == 0) firstToken = clock.Elapsed.TotalSeconds;
+                    (text.Channel == TextChannel.Reasoning ? reasoning : answer).Append(text.Text);
+                    if (quiet || (text.Channel == TextChannel.Reasoning && hideThinking)) continue;
+                    if (current != text.Channel)
+                    {
+                        if (current == TextChannel.Reasoning) Console.Write(_color ? "\x1b[0m\n\n" : "\n</think>\n\n");
+                        if (text.Channel == TextChannel.Reasoning) Console.Write(_color ? "\x1b[2m" : "<think>\n");
+                        current = text.Channel;
+                    }
+                    Console.Write(text.Text);
+                }
+                else if (update is GenerationFinished f) done = f;
+            }
+        }
+        if (!quiet)
+        {
+            if (current == TextChannel.Reasoning) Console.Write(_color ? "\x1b[0m" : "");
+            Console.WriteLine();
+        }
+        double total = clock.Elapsed.TotalSeconds;
+        done ??= new GenerationFinished("error", prompt.Tokens.Length, 0, 0, 0);
+        double prefill = firstToken > 0 ? (done.PromptTokens - done.CachedPromptTokens) / firstToken : 0;
+        double decode = done.CompletionTokens > 1 && total > firstToken ? (done.CompletionTokens - 1) / (total - firstToken) : 0;
+        return new Result(reasoning.ToString(), answer.ToString(), done.PromptTokens, done.CompletionTokens, done.ReasoningTokens, prefill, decode, done.FinishReason);
+    }
+
+    public static void PrintSpeed(Result r) =>
+        Console.Error.WriteLine($"[{r.PromptTokens} prompt tokens, {r.PrefillTokensPerSecond:F1} t/s | {r.CompletionTokens} generated ({r.ReasoningTokens} thinking), {r.DecodeTokensPerSecond:F1} t/s | {r.FinishReason}]");
+
+    public void Dispose() => _engine.Dispose();
+}
