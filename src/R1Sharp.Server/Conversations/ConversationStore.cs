@@ -346,5 +346,18 @@ public sealed class ConversationStore
 
     private static string NewId() => Guid.CreateVersion7().ToString("N");
 
-    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    private static long s_lastNow;
+
+    /// <summary>Milliseconds since the epoch, strictly increasing within the process, so "most recent first" is
+    /// well defined even for two writes in the same millisecond.</summary>
+    private static long Now()
+    {
+        long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        while (true)
+        {
+            long last = Interlocked.Read(ref s_lastNow);
+            long next = Math.Max(now, last + 1);
+            if (Interlocked.CompareExchange(ref s_lastNow, next, last) == last) return next;
+        }
+    }
 }
