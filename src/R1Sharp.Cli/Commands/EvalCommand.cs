@@ -1,0 +1,118 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using R1Sharp.Evaluation;
+using R1Sharp.Inference;
+using R1Sharp.Inference.Sampling;
+using Spectre.Console;
+
+namespace R1Sharp.Cli.Commands;
+
+/// <summary>`r1 eval`: pass@1 over k samples, majority vote (cons@k) and pass@k on a JSONL dataset (docs/evaluation.md).</summary>
+public sealed class EvalCommand : ICliCommand
+{
+    public int Order => 75;
+
+    public Command Build()
+    {
+        var model = new Option<string?>("--model") { Description = "GGUF model (default: the bundled model)" };
+        var data = new Option<string>("--data")
+        {
+            Description = "JSONL problems: our arithmetic split ({\"messages\"...}), GSM8K ({\"question\",\"answer\"}) or MATH ({\"problem\",\"answer\"})",
+            Required = true,
+        };
+        var k = new Option<int>("--k") { Description = "Samples per problem (pass@1 is their mean; cons@k their majority vote)", DefaultValueFactory = _ => 4 };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N problems" };
+        var temp = new Option<float>("--temp") { Description = "Sampling temperature (0 = greedy; the R1 paper uses 0.6)", DefaultValueFactory = _ => 0.6f };
+        var topP = new Option<float>("--top-p") { Description = "Nucleus sampling threshold", DefaultValueFactory = _ => 0.95f };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens generated per sample", DefaultValueFactory = _ => 1024 };
+        var seed = new Option<ulong>("--seed") { Description = "Sampling seed (same seed, same samples)", DefaultValueFactory = _ => 1UL };
+        var threads = new Option<int?>("--threads") { Description = "Compute threads (default: all cores)" };
+        var noInstruction = new Option<bool>("--no-instruction") { Description = "Do not append the boxed-answer instruction to GSM8K/MATH prompts" };
+        var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object" };
+        var cmd = new Command("eval", "Evaluate a model: exact final answers, pass@1 over k samples, cons@k, pass@k")
+        {
+            model, data, k, limit, temp, topP, maxTokens, seed, threads, noInstruction, json,
+        };
+        cmd.SetAction(parse =>
+        {
+            int kk = parse.GetValue(k), max = parse.GetValue(maxTokens);
+            if (kk < 1) return Fail("--k must be at least 1");
+            if (max < 1) return Fail("--max-tokens must be at least 1");
+            if (parse.GetValue(limit) is int l && l < 1) return Fail("--limit must be at least 1");
+            IReadOnlyList<EvalItem> items;
+            try { items = EvalDataset.Load(parse.GetValue(data)!, parse.GetValue(limit)); }
+            catch (Exception e) when (e is FormatException or FileNotFoundException or IOException) { return Fail(e.Message); }
+            if (items.Count == 0) return Fail("the data file has no problems");
+
+            string path;
+            try { path = DefaultModel.Resolve(parse.GetValue(model)); }
+            catch (FileNotFoundException e) { return Fail(e.Message); }
+            using var loaded = LoadedModel.Load(path, new Models.ModelLoadOptions { Threads = parse.GetValue(threads) });
+            var sampling = new SamplingOptions { Temperature = parse.GetValue(temp), TopP = parse.GetValue(topP), Seed = parse.GetValue(seed) };
+            var source = new ModelCompletionSource(loaded, sampling, max);
+            var options = new EvalOptions { K = kk, AddInstruction = !parse.GetValue(noInstruction) };
+            bool asJson = parse.GetValue(json);
+
+            EvalReport report;
+            if (Console.IsErrorRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+            {
+                int every = Math.Max(1, items.Count / 20);
+                report = EvalRunner.Run(items, source, options, (done, total, p1) =>
+                {
+                    if (done % every == 0 || done == total)
+                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"eval {done}/{total} pass@1 so far {p1:P1}"));
+                });
+            }
+            else
+            {
+                EvalReport? r = null;
+                AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .Start(ctx =>
+                    {
+                        var task = ctx.AddTask($"{loaded.Name}: 0/{items.Count}", maxValue: items.Count);
+                        r = EvalRunner.Run(items, source, options, (done, total, p1) =>
+                        {
+                            task.Value = done;
+                            task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{loaded.Name}: {done}/{total} pass@1 {p1:P1}"));
+                        });
+                    });
+                report = r!;
+            }
+            Print(report, loaded.Name, parse.GetValue(data)!, sampling, asJson);
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static void Print(EvalReport r, string model, string data, SamplingOptions s, bool json)
+    {
+        if (json)
+        {
+            var o = new Dictionary<string, object>
+            {
+                ["model"] = model, ["data"] = data, ["problems"] = r.Problems, ["k"] = r.K,
+                ["temperature"] = s.Temperature, ["top_p"] = s.TopP,
+                ["pass@1"] = Math.Round(r.Pass1, 6), [$"cons@{r.K}"] = Math.Round(r.ConsK, 6), [$"pass@{r.K}"] = Math.Round(r.PassK, 6),
+                ["avg_reasoning_tokens"] = Math.Round(r.AvgReasoningTokens, 2), ["avg_answer_tokens"] = Math.Round(r.AvgAnswerTokens, 2),
+                ["no_answer_rate"] = Math.Round(r.NoAnswerRate, 6), ["unfinished_rate"] = Math.Round(r.UnfinishedRate, 6),
+                ["seconds"] = Math.Round(r.Elapsed.TotalSeconds, 1),
+            };
+            Console.WriteLine(JsonSerializer.Serialize(o));
+            return;
+        }
+        var c = CultureInfo.InvariantCulture;
+        Console.WriteLine($"model {model}, data {data}: {r.Problems} problems, k = {r.K}, temperature {s.Temperature.ToString(c)}");
+        Console.WriteLine(string.Create(c, $"  pass@1  {r.Pass1:P1}   (mean over {r.K} samples per problem)"));
+        Console.WriteLine(string.Create(c, $"  cons@{r.K}  {r.ConsK:P1}   (majority vote)"));
+        Console.WriteLine(string.Create(c, $"  pass@{r.K}  {r.PassK:P1}"));
+        Console.WriteLine(string.Create(c, $"  avg tokens: reasoning {r.AvgReasoningTokens:F1}, answer {r.AvgAnswerTokens:F1}; no answer {r.NoAnswerRate:P1}, unfinished {r.UnfinishedRate:P1}; {r.Elapsed.TotalSeconds:F0} s"));
+    }
+
+    private static int Fail(string message)
+    {
+        Console.Error.WriteLine($"r1 eval: {message}");
+        return 2;
+    }
+}
