@@ -10,7 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 SEED=${SEED:-1}
 WORK=${WORK:-/tmp/r1-tiny-arith}
-STEPS=${STEPS:-450}
+STEPS=${STEPS:-3000}
 ROWS=${ROWS:-20000}
 KINDS=${KINDS:-add}
 MIN_DIGITS=${MIN_DIGITS:-2}
