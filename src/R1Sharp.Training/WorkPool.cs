@@ -33,26 +33,39 @@ public sealed unsafe class WorkPool : IDisposable
         }
     }
 
-    private static WorkPool? _default;
+    private static readonly Lazy<WorkPool> s_default = new(() => new WorkPool(Environment.ProcessorCount));
     /// <summary>A process-wide pool with Environment.ProcessorCount threads (tests, tools).</summary>
-    public static WorkPool Default => _default ??= new WorkPool(Environment.ProcessorCount);
+    public static WorkPool Default => s_default.Value;
+
+    // Callers on different threads (e.g. tests running in parallel) take turns: the pool holds one loop at a time.
+    // A body that calls For again (or any call from a worker thread) runs inline instead of waiting on itself.
+    private readonly object _gate = new();
+    [ThreadStatic] private static bool t_inside;
 
     public void For(int count, delegate*<int, void*, void> body, void* context)
     {
         if (count <= 0) return;
-        if (Threads == 1 || count == 1)
+        if (Threads == 1 || count == 1 || t_inside)
         {
             for (int i = 0; i < count; i++) body(i, context);
             return;
         }
-        _body = body; _context = context; _count = count; _next = 0; _error = null;
-        int helpers = Math.Min(_workers.Length, count - 1);
-        _pending = helpers;
-        _done.Reset();
-        for (int i = 0; i < helpers; i++) _start[i].Release();
-        Run();
-        if (helpers > 0) _done.Wait();
-        if (_error != null) throw new AggregateException(_error);
+        lock (_gate)
+        {
+            t_inside = true;
+            try
+            {
+                _body = body; _context = context; _count = count; _next = 0; _error = null;
+                int helpers = Math.Min(_workers.Length, count - 1);
+                _pending = helpers;
+                _done.Reset();
+                for (int i = 0; i < helpers; i++) _start[i].Release();
+                Run();
+                if (helpers > 0) _done.Wait();
+                if (_error != null) throw new AggregateException(_error);
+            }
+            finally { t_inside = false; }
+        }
     }
 
     private void Run()
@@ -67,6 +80,7 @@ public sealed unsafe class WorkPool : IDisposable
 
     private void WorkerLoop(int id)
     {
+        t_inside = true;
         while (true)
         {
             _start[id].Wait();
