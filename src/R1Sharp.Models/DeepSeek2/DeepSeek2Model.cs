@@ -183,7 +183,7 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
     {
         public int Tokens, Context;
         public NativeBuffer X = null!, H = null!, QA = null!, Q = null!, KvA = null!, Query = null!, Latent = null!,
-            Attn = null!, Ffn1 = null!, Ffn2 = null!, Gathered = null!, ExpertOut = null!, Logits = null!, Scores = null!, Norm = null!;
+            Attn = null!, Ffn1 = null!, Ffn2 = null!, Gathered = null!, ExpertOut = null!, Scores = null!, Norm = null!;
         public float[] RouterLogits = [];
         public int[] Chosen = [];
         public float[] ChosenWeights = [];
@@ -193,7 +193,7 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
 
         public void Dispose()
         {
-            foreach (var b in new[] { X, H, QA, Q, KvA, Query, Latent, Attn, Ffn1, Ffn2, Gathered, ExpertOut, Logits, Scores, Norm })
+            foreach (var b in new[] { X, H, QA, Q, KvA, Query, Latent, Attn, Ffn1, Ffn2, Gathered, ExpertOut, Scores, Norm })
                 b?.Dispose();
         }
     }
@@ -204,7 +204,8 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
         _scratch?.Dispose();
         var c = Hyper;
         tokens = Math.Max(tokens, _scratch?.Tokens ?? 0);
-        context = Math.Max(context, _scratch?.Context ?? 0);
+        // grow the attention scratch geometrically: decode adds one position per step and must not reallocate each time
+        context = Math.Max(context, 2 * (_scratch?.Context ?? 0));
         int H = c.HeadCount, r = c.KvLoraRank, E = c.EmbeddingLength;
         int ff = Math.Max(c.FeedForwardLength, Math.Max(c.ExpertFeedForwardLength * Math.Max(1, c.SharedExperts), c.ExpertFeedForwardLength));
         s = new Scratch
@@ -224,7 +225,6 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
             Ffn2 = new NativeBuffer((long)tokens * ff),
             Gathered = new NativeBuffer((long)tokens * E),
             ExpertOut = new NativeBuffer((long)tokens * E),
-            Logits = new NativeBuffer((long)tokens * c.VocabSize),
             Scores = new NativeBuffer((long)H * context),
             RouterLogits = GC.AllocateArray<float>(tokens * Math.Max(1, c.ExpertCount), pinned: true),
             Chosen = new int[tokens * Math.Max(1, c.ExpertsUsed)],
