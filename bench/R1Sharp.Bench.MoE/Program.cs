@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using R1Sharp.Models;
 using R1Sharp.Models.DeepSeek2;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Numerics.Kernels;
 using R1Sharp.Numerics.Tensors;
 

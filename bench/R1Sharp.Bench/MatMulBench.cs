@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.Intrinsics;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Numerics.Kernels;
 using R1Sharp.Numerics.Tensors;
 

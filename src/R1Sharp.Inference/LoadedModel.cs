@@ -1,5 +1,5 @@
 using R1Sharp.Models;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Tokenization;
 using R1Sharp.Tokenization.Templates;
 

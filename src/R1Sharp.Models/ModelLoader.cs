@@ -1,5 +1,5 @@
 using R1Sharp.Models.Dense;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 
 namespace R1Sharp.Models;
 

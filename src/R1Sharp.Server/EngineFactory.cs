@@ -1,7 +1,7 @@
 using R1Sharp.Inference;
 using R1Sharp.Inference.Batching;
 using R1Sharp.Models;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Tokenization;
 using R1Sharp.Tokenization.Templates;
 

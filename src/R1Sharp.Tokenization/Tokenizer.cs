@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 
 namespace R1Sharp.Tokenization;
 

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Numerics.Tensors;
 
 namespace R1Sharp.Training;

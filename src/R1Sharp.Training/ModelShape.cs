@@ -1,4 +1,4 @@
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 
 namespace R1Sharp.Training;
 

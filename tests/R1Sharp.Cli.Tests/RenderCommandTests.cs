@@ -1,6 +1,6 @@
 using System.CommandLine;
 using R1Sharp.Cli.Commands;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.TestSupport;
 using R1Sharp.Tokenization.Templates;
 

@@ -1,5 +1,5 @@
 using Xunit.Abstractions;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 
 namespace R1Sharp.Models.Tests;
 

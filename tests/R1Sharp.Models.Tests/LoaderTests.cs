@@ -1,4 +1,4 @@
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Numerics.Tensors;
 
 namespace R1Sharp.Models.Tests;

@@ -1,3 +1,5 @@
+using R1Sharp.Gguf;
+
 namespace R1Sharp.Numerics.Tests;
 
 internal static class TestData
@@ -17,11 +19,11 @@ internal static class TestData
         return v;
     }
 
-    public static readonly R1Sharp.Numerics.Tensors.GgmlType[] WeightTypes =
+    public static readonly GgmlType[] WeightTypes =
     [
-        R1Sharp.Numerics.Tensors.GgmlType.F32, R1Sharp.Numerics.Tensors.GgmlType.F16, R1Sharp.Numerics.Tensors.GgmlType.BF16,
-        R1Sharp.Numerics.Tensors.GgmlType.Q8_0, R1Sharp.Numerics.Tensors.GgmlType.Q4_0, R1Sharp.Numerics.Tensors.GgmlType.Q4_1,
-        R1Sharp.Numerics.Tensors.GgmlType.Q5_0, R1Sharp.Numerics.Tensors.GgmlType.Q5_1, R1Sharp.Numerics.Tensors.GgmlType.Q4_K,
-        R1Sharp.Numerics.Tensors.GgmlType.Q5_K, R1Sharp.Numerics.Tensors.GgmlType.Q6_K,
+        GgmlType.F32, GgmlType.F16, GgmlType.BF16,
+        GgmlType.Q8_0, GgmlType.Q4_0, GgmlType.Q4_1,
+        GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q4_K,
+        GgmlType.Q5_K, GgmlType.Q6_K,
     ];
 }

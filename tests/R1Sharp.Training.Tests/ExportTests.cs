@@ -1,5 +1,5 @@
 using R1Sharp.Models;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Numerics.Tensors;
 using R1Sharp.Training.Data;
 using R1Sharp.Training.Sft;

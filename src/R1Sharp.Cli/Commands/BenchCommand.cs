@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using R1Sharp.Inference;
 using R1Sharp.Models;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Cli.Commands;

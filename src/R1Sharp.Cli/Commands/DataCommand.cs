@@ -1,5 +1,5 @@
 using System.CommandLine;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Tokenization;
 using R1Sharp.Tokenization.Templates;
 using R1Sharp.Training.Data;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using R1Sharp.Numerics.Tensors;
+using R1Sharp.Gguf;
 
 namespace R1Sharp.Cli.Commands;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Training;
 using R1Sharp.Training.Data;
 

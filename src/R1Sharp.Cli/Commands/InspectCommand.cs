@@ -1,7 +1,7 @@
 using System.CommandLine;
 using R1Sharp.Models;
 using R1Sharp.Models.DeepSeek2;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 
 namespace R1Sharp.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Tokenization;
 
 namespace R1Sharp.Cli.Commands;

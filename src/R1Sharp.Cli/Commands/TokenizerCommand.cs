@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Training.Tokenizers;
 using Spectre.Console;
 

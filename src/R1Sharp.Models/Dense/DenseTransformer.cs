@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using R1Sharp.Models.Layers;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Numerics.Kernels;
 using R1Sharp.Numerics.Tensors;
 

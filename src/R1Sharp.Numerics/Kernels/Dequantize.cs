@@ -1,5 +1,6 @@
 using R1Sharp.Numerics.Tensors;
 using static R1Sharp.Numerics.Tensors.FloatConversions;
+using R1Sharp.Gguf;
 
 namespace R1Sharp.Numerics.Kernels;
 

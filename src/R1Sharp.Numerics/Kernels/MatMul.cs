@@ -1,4 +1,5 @@
 using R1Sharp.Numerics.Tensors;
+using R1Sharp.Gguf;
 
 namespace R1Sharp.Numerics.Kernels;
 

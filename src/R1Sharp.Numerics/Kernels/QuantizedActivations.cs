@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using R1Sharp.Numerics.Tensors;
 using static R1Sharp.Numerics.Tensors.FloatConversions;
+using R1Sharp.Gguf;
 
 namespace R1Sharp.Numerics.Kernels;
 

@@ -1,4 +1,5 @@
 using static R1Sharp.Numerics.Tensors.FloatConversions;
+using R1Sharp.Gguf;
 
 namespace R1Sharp.Numerics.Tensors;
 

@@ -1,4 +1,4 @@
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Tokenization;
 using R1Sharp.Tokenization.Templates;
 

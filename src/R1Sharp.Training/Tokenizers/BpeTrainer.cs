@@ -1,5 +1,5 @@
 using System.Text;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Tokenization;
 
 namespace R1Sharp.Training.Tokenizers;

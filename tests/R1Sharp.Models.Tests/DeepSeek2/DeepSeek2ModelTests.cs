@@ -1,5 +1,5 @@
 using R1Sharp.Models.DeepSeek2;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.Numerics.Tensors;
 
 namespace R1Sharp.Models.Tests.DeepSeek2;

@@ -42,7 +42,7 @@ public sealed class YarnRopeTests
     [Fact]
     public void AttentionScaleUsesYarnLogMultiplier()
     {
-        using var f = Numerics.Gguf.GgufFile.Open(R1Sharp.TestSupport.Fixtures.Path("golden", "models", "tiny-deepseek2-s1-q8_0.gguf"));
+        using var f = R1Sharp.Gguf.GgufFile.Open(R1Sharp.TestSupport.Fixtures.Path("golden", "models", "tiny-deepseek2-s1-q8_0.gguf"));
         var c = DeepSeek2Config.FromGguf(f);
         double mscale = 1 + 0.1 * Math.Log(4);
         Assert.Equal(mscale * mscale / Math.Sqrt(48), c.AttentionScale, 6);

@@ -1,5 +1,6 @@
 using R1Sharp.Numerics.Kernels;
 using R1Sharp.Numerics.Tensors;
+using R1Sharp.Gguf;
 
 namespace R1Sharp.Numerics.Tests.Kernels;
 

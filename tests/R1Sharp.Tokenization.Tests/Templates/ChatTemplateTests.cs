@@ -1,5 +1,5 @@
 using System.Text.Json;
-using R1Sharp.Numerics.Gguf;
+using R1Sharp.Gguf;
 using R1Sharp.TestSupport;
 using R1Sharp.Tokenization.Templates;
 

@@ -1,4 +1,4 @@
-namespace R1Sharp.Numerics.Gguf;
+namespace R1Sharp.Gguf;
 
 /// <summary>Metadata value types of the GGUF format (gguf_type).</summary>
 public enum GgufValueType : uint

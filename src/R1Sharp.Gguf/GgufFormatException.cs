@@ -1,4 +1,4 @@
-namespace R1Sharp.Numerics.Gguf;
+namespace R1Sharp.Gguf;
 
 /// <summary>A GGUF file that cannot be read: names the file and what is wrong with it.</summary>
 public sealed class GgufFormatException(string path, string problem, Exception? inner = null)

@@ -1,4 +1,4 @@
-namespace R1Sharp.Numerics.Tensors;
+namespace R1Sharp.Gguf;
 
 /// <summary>Tensor element types with ggml's numbering (ggml.h, enum ggml_type); the numbers are stored in GGUF files.</summary>
 public enum GgmlType : uint

@@ -1,4 +1,4 @@
-namespace R1Sharp.Numerics.Gguf;
+namespace R1Sharp.Gguf;
 
 /// <summary>A GGUF array value: element type and the elements (boxed scalars, strings or nested <see cref="GgufArray"/>).
 /// Large numeric arrays are kept as typed arrays in <see cref="Items"/> (e.g. float[] for Float32, int[] for Int32).</summary>

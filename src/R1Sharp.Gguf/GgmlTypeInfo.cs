@@ -1,4 +1,4 @@
-namespace R1Sharp.Numerics.Tensors;
+namespace R1Sharp.Gguf;
 
 /// <summary>Block geometry of each <see cref="GgmlType"/>: elements per block and bytes per block (ggml's type traits).</summary>
 public static class GgmlTypeInfo

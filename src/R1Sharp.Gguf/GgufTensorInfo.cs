@@ -1,6 +1,4 @@
-using R1Sharp.Numerics.Tensors;
-
-namespace R1Sharp.Numerics.Gguf;
+namespace R1Sharp.Gguf;
 
 /// <summary>One tensor of a GGUF file. <see cref="Dimensions"/> are in ggml order: Dimensions[0] is the row length
 /// (the contiguous axis), so a PyTorch weight of shape [out, in] is stored as Dimensions = [in, out].</summary>

@@ -1,8 +1,7 @@
 using System.IO.MemoryMappedFiles;
 using System.Text;
-using R1Sharp.Numerics.Tensors;
 
-namespace R1Sharp.Numerics.Gguf;
+namespace R1Sharp.Gguf;
 
 /// <summary>
 /// A GGUF file (v2 or v3), memory-mapped read-only. Header layout (little-endian):

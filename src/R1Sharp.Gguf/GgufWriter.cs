@@ -1,7 +1,6 @@
 using System.Text;
-using R1Sharp.Numerics.Tensors;
 
-namespace R1Sharp.Numerics.Gguf;
+namespace R1Sharp.Gguf;
 
 /// <summary>
 /// Writes GGUF v3 files: metadata (any value type, nested arrays included) and tensors whose bytes are

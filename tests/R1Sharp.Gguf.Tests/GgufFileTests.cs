@@ -1,8 +1,7 @@
-using R1Sharp.Numerics.Gguf;
-using R1Sharp.Numerics.Tensors;
+using R1Sharp.Gguf;
 using R1Sharp.TestSupport;
 
-namespace R1Sharp.Numerics.Tests.Gguf;
+namespace R1Sharp.Gguf.Tests;
 
 public class GgufFileTests
 {
