@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using R1Sharp.Gguf;
 using R1Sharp.Numerics.Tensors;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training;
 
@@ -8,7 +9,7 @@ namespace R1Sharp.Training;
 public static unsafe class ModelGguf
 {
     /// <summary>Loads a qwen2/llama GGUF model into a new <see cref="TrainableModel"/>.</summary>
-    public static TrainableModel Load(GgufFile file, WorkPool pool)
+    public static TrainableModel Load(GgufFile file, ComputePool pool)
     {
         var model = new TrainableModel(ModelShape.FromGguf(file), pool);
         try { ReadInto(file, model.Parameters, prefix: ""); }

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using R1Sharp.Training.Kernels;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training;
 
@@ -24,7 +25,7 @@ public sealed unsafe class TrainableModel : IDisposable
         public required SlabTensor Resid, Ln1, Rstd1, Q, K, V, Att, AttY, Resid2, Ln2, Rstd2, Gate, Up, H;
     }
 
-    private readonly WorkPool _pool;
+    private readonly ComputePool _pool;
     private readonly Layer[] _layers, _gradLayers;
     private LayerActs[] _acts = [];
     private TensorSlab? _activations;
@@ -44,7 +45,7 @@ public sealed unsafe class TrainableModel : IDisposable
     public int MaxBatch { get; private set; }
     public int MaxSeq { get; private set; }
 
-    public TrainableModel(ModelShape shape, WorkPool pool)
+    public TrainableModel(ModelShape shape, ComputePool pool)
     {
         shape.Validate();
         Shape = shape;

@@ -73,7 +73,7 @@ public sealed class BenchCommand : ICliCommand
                 return 0;
             }
             var c = lm.Config;
-            Console.WriteLine($"model: {Path.GetFileName(path)} ({c.Architecture}, {c.LayerCount} layers, {c.EmbeddingLength} hidden, {file.FileSize / 1048576.0:F0} MiB), threads: {ComputePool.Shared.Threads}");
+            Console.WriteLine($"model: {Path.GetFileName(path)} ({c.Architecture}, {c.LayerCount} layers, {c.EmbeddingLength} hidden, {file.FileSize / 1048576.0:F0} MiB), threads: {t ?? Environment.ProcessorCount}");
             if (p > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pp{p}: {pp,10:F2} t/s"));
             if (n > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tg{n}: {tg,10:F2} t/s"));
             return 0;

@@ -3,6 +3,7 @@ using System.Globalization;
 using R1Sharp.Gguf;
 using R1Sharp.Training;
 using R1Sharp.Training.Data;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Cli.Commands;
 
@@ -21,7 +22,7 @@ public sealed class GradCommand : ICliCommand
         cmd.SetAction(parse =>
         {
             using var file = GgufFile.Open(parse.GetValue(model)!);
-            using var pool = new WorkPool(parse.GetValue(threads));
+            using var pool = new ComputePool(parse.GetValue(threads));
             using var m = ModelGguf.Load(file, pool);
             var rows = JsonlDataset.Load(parse.GetValue(data)!, m.Shape.VocabSize, m.Shape.ContextLength, TextEncoders.FromGguf(file));
             double loss = m.LossAndGradients(rows);

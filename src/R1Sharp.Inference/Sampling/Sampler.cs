@@ -1,3 +1,5 @@
+using R1Sharp.Numerics;
+
 namespace R1Sharp.Inference.Sampling;
 
 /// <summary>Turns logits into a token for one sequence. The chain follows llama.cpp's default order:
