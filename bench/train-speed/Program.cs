@@ -3,6 +3,8 @@
 // side by side with PyTorch's torch_train_speed.py when python3 with torch is available (run.sh does both).
 // usage: dotnet run -c Release --project bench/train-speed [-- --threads 2 --steps 8]
 using System.Diagnostics;
+using R1Sharp.Numerics;
+using R1Sharp.Numerics.Kernels;
 using R1Sharp.Training;
 using R1Sharp.Training.Data;
 
@@ -20,8 +22,6 @@ var shape = new ModelShape
 };
 using var pool = new ComputePool(threads);
 using var model = new TrainableModel(shape, pool);
-using R1Sharp.Numerics;
-using R1Sharp.Numerics.Kernels;
 var rng = new Xoshiro256StarStar(1);
 foreach (var t in model.Parameters.Tensors)
 {
