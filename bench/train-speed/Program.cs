@@ -20,7 +20,7 @@ var shape = new ModelShape
     Architecture = "qwen2", VocabSize = 1024, EmbeddingLength = 384, LayerCount = 6, HeadCount = 6, KvHeadCount = 2,
     FeedForwardLength = 1024, ContextLength = 512, QkvBias = true, TiedOutput = false,
 };
-using var pool = new ComputePool(threads);
+using var pool = new ComputePool(threads) { SpinIterations = 0 }; // as r1 train: long loops, idle threads sleep
 using var model = new TrainableModel(shape, pool);
 var rng = new Xoshiro256StarStar(1);
 foreach (var t in model.Parameters.Tensors)

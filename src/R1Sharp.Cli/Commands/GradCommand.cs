@@ -22,7 +22,7 @@ public sealed class GradCommand : ICliCommand
         cmd.SetAction(parse =>
         {
             using var file = GgufFile.Open(parse.GetValue(model)!);
-            using var pool = new ComputePool(parse.GetValue(threads));
+            using var pool = new ComputePool(parse.GetValue(threads)) { SpinIterations = 0 };
             using var m = ModelGguf.Load(file, pool);
             var rows = JsonlDataset.Load(parse.GetValue(data)!, m.Shape.VocabSize, m.Shape.ContextLength, TextEncoders.FromGguf(file));
             double loss = m.LossAndGradients(rows);

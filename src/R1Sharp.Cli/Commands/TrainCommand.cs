@@ -40,7 +40,7 @@ public sealed class TrainCommand : ICliCommand
         };
         sft.SetAction(parse =>
         {
-            using var pool = new ComputePool(parse.GetValue(threads));
+            using var pool = new ComputePool(parse.GetValue(threads)) { SpinIterations = 0 };
             SftTrainer trainer;
             if (parse.GetValue(resume) is string dir)
             {

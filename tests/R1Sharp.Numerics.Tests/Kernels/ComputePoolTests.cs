@@ -229,6 +229,27 @@ public unsafe class ComputePoolTests
     }
 
     [Fact]
+    public void ACallerThatSleepsIsWokenByTheLastWorkerToLeave()
+    {
+        // No spinning: the caller runs out of items first (the workers' items are slow) and sleeps until they leave.
+        using var pool = new ComputePool(3) { SpinIterations = 0 };
+        Finishes(() =>
+        {
+            int caller = Environment.CurrentManagedThreadId;
+            for (int round = 0; round < 100; round++)
+            {
+                var hits = new int[6];
+                pool.For(6, i =>
+                {
+                    if (Environment.CurrentManagedThreadId != caller) Thread.Sleep(1);
+                    Interlocked.Increment(ref hits[i]);
+                });
+                Assert.All(hits, h => Assert.Equal(1, h));
+            }
+        });
+    }
+
+    [Fact]
     public void DisposedPoolsRefuseLoopsAndTheSharedPoolCannotBeDisposed()
     {
         var pool = new ComputePool(2);
