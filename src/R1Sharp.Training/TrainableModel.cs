@@ -39,6 +39,8 @@ public sealed unsafe class TrainableModel : IDisposable
     public KernelProfile? Profile { get; set; }
 
     public ModelShape Shape { get; }
+    /// <summary>The threads the model's kernels run on (objectives computed outside the model use them too).</summary>
+    public WorkPool Pool => _pool;
     public TensorSlab Parameters { get; }
     public TensorSlab Gradients { get; }
     public int MaxBatch { get; private set; }
@@ -103,7 +105,8 @@ public sealed unsafe class TrainableModel : IDisposable
     public Span<int> Targets => new(_targets, MaxBatch * MaxSeq);
     /// <summary>Per-position loss weights [B, T] (0 = not trained on).</summary>
     public Span<float> Weights => new(_weights, MaxBatch * MaxSeq);
-    /// <summary>Logits of the last forward pass [B*T, V] (replaced by their gradient by <see cref="Loss"/> when asked).</summary>
+    /// <summary>Logits of the last forward pass [B*T, V]; before <see cref="Backward"/> they must hold d loss / d logits
+    /// (written by <see cref="Loss"/> when asked, or by another objective such as GRPO's).</summary>
     public Span<float> Logits => new(_logits.Data, _b * _t * Shape.VocabSize);
 
     /// <summary>Sizes the activations for batches up to <paramref name="batch"/> x <paramref name="seq"/> (allocates only when growing).</summary>
@@ -242,7 +245,8 @@ public sealed unsafe class TrainableModel : IDisposable
         return loss;
     }
 
-    /// <summary>Backward pass after <see cref="Forward"/> and <see cref="Loss"/>(prepareBackward: true): adds into <see cref="Gradients"/>.</summary>
+    /// <summary>Backward pass after <see cref="Forward"/> once <see cref="Logits"/> hold d loss / d logits (<see cref="Loss"/>(prepareBackward: true)
+    /// or another objective): adds into <see cref="Gradients"/>.</summary>
     public void Backward()
     {
         var sh = Shape;

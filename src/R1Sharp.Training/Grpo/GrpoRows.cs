@@ -1,0 +1,70 @@
+using System.Text.Json;
+
+namespace R1Sharp.Training.Grpo;
+
+/// <summary>
+/// Reads scored completions from JSONL, one per line (blank lines skipped):
+/// {"prompt": [ids], "completion": [ids], "reward": r, "group": g} with g an integer naming the prompt's group.
+/// Every error names the file and line.
+/// </summary>
+public static class GrpoRows
+{
+    public static List<GrpoRow> Load(string path, int vocabSize, int contextLength)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"data file not found: {path}");
+        var rows = new List<GrpoRow>();
+        int line = 0;
+        foreach (string raw in File.ReadLines(path))
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(raw)) continue;
+            string where = $"{Path.GetFileName(path)}:{line}";
+            GrpoRow row;
+            try
+            {
+                using var doc = JsonDocument.Parse(raw);
+                row = Parse(doc.RootElement, where, line);
+            }
+            catch (JsonException e)
+            {
+                throw new InvalidDataException($"{where}: malformed JSON ({e.Message.Split('.')[0]})");
+            }
+            foreach (int id in row.Sequence())
+                if ((uint)id >= (uint)vocabSize)
+                    throw new InvalidDataException($"{where}: token id {id} is outside the vocabulary (size {vocabSize})");
+            int length = row.Prompt.Length + row.Completion.Length;
+            if (length > contextLength)
+                throw new InvalidDataException($"{where}: prompt and completion have {length} tokens, longer than the context of {contextLength}");
+            rows.Add(row);
+        }
+        if (rows.Count == 0) throw new InvalidDataException($"{path}: no rows");
+        return rows;
+    }
+
+    private static GrpoRow Parse(JsonElement e, string where, int line)
+    {
+        if (e.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where}: expected a JSON object with \"prompt\", \"completion\", \"reward\" and \"group\"");
+        int[] prompt = Ids(e, "prompt", where), completion = Ids(e, "completion", where);
+        if (!e.TryGetProperty("reward", out var reward) || reward.ValueKind != JsonValueKind.Number || !double.IsFinite(reward.GetDouble()))
+            throw new InvalidDataException($"{where}: \"reward\" must be a finite number");
+        if (!e.TryGetProperty("group", out var group) || group.ValueKind != JsonValueKind.Number || !group.TryGetInt32(out int g))
+            throw new InvalidDataException($"{where}: \"group\" must be an integer (the id shared by the completions of one prompt)");
+        return new GrpoRow(prompt, completion, reward.GetDouble(), g, Line: line);
+    }
+
+    private static int[] Ids(JsonElement e, string name, string where)
+    {
+        if (!e.TryGetProperty(name, out var a) || a.ValueKind != JsonValueKind.Array)
+            throw new InvalidDataException($"{where}: \"{name}\" must be an array of token ids");
+        var ids = new int[a.GetArrayLength()];
+        int i = 0;
+        foreach (var t in a.EnumerateArray())
+        {
+            if (t.ValueKind != JsonValueKind.Number || !t.TryGetInt32(out int id))
+                throw new InvalidDataException($"{where}: \"{name}\" must be an array of integer token ids");
+            ids[i++] = id;
+        }
+        if (ids.Length == 0) throw new InvalidDataException($"{where}: \"{name}\" is empty (a row needs at least one prompt and one completion token)");
+        return ids;
+    }
+}
