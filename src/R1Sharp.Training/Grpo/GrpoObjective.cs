@@ -48,9 +48,7 @@ public sealed unsafe class GrpoObjective
         if (s.Beta != 0 && refLogProbs == null) throw new ArgumentException("beta is not 0: the reference model's log-probs are needed");
         if (refLogProbs != null && refLogProbs.Length < n) throw new ArgumentException("reference log-probs do not cover the batch");
         if (accumulation.Steps < 1) throw new ArgumentException("accumulation steps must be at least 1");
-        foreach (var row in batch.Rows)
-            if (row.Completion.Length > s.MaxCompletionLength)
-                throw new ArgumentException($"{Where(row)}completion of {row.Completion.Length} tokens is longer than max-completion-length {s.MaxCompletionLength}");
+        CheckCompletionLengths(batch);
 
         ForwardLogProbs(policy, batch);
         Array.Clear(_dlogp, 0, n);
@@ -99,17 +97,27 @@ public sealed unsafe class GrpoObjective
     {
         if (Settings.Beta != 0 && loadReference == null) throw new ArgumentException("beta is not 0: a reference model is needed");
         var batch = new GrpoBatch(rows);
+        CheckCompletionLengths(batch);
         var advantages = GrpoAdvantages.Compute(rows.Select(r => r.Reward).ToList(), rows.Select(r => r.Group).ToList(), Settings.ScaleRewards);
-        double[]? old = loadOld == null ? null : LogProbsOf(loadOld, batch);
-        double[]? reference = Settings.Beta == 0 || loadReference == null ? null : LogProbsOf(loadReference, batch);
+        double[]? old = loadOld == null ? null : LogProbsOf(loadOld, "old", policy, batch);
+        double[]? reference = Settings.Beta == 0 || loadReference == null ? null : LogProbsOf(loadReference, "reference", policy, batch);
         policy.Gradients.Clear();
         return ForwardBackward(policy, batch, advantages, old, reference, GrpoAccumulation.Single(batch), backward: true);
     }
 
-    private double[] LogProbsOf(Func<TrainableModel> load, GrpoBatch batch)
+    private double[] LogProbsOf(Func<TrainableModel> load, string role, TrainableModel policy, GrpoBatch batch)
     {
         using var model = load();
+        if (model.Shape.VocabSize != policy.Shape.VocabSize)
+            throw new ArgumentException($"the {role} model's vocabulary ({model.Shape.VocabSize} tokens) differs from the policy's ({policy.Shape.VocabSize})");
         return LogProbs(model, batch);
+    }
+
+    private void CheckCompletionLengths(GrpoBatch batch)
+    {
+        foreach (var row in batch.Rows)
+            if (row.Completion.Length > Settings.MaxCompletionLength)
+                throw new ArgumentException($"{Where(row)}completion of {row.Completion.Length} tokens is longer than max-completion-length {Settings.MaxCompletionLength}");
     }
 
     /// <summary>d loss / d L_t for a token of a completion of <paramref name="length"/> tokens.</summary>

@@ -5,11 +5,12 @@ namespace R1Sharp.Training.Grpo;
 /// <summary>
 /// Reads scored completions from JSONL, one per line (blank lines skipped):
 /// {"prompt": [ids], "completion": [ids], "reward": r, "group": g} with g an integer naming the prompt's group.
-/// Every error names the file and line.
+/// Every error names the file and line (bad JSON or fields, ids outside the vocabulary, rows longer than the context,
+/// completions longer than the limit).
 /// </summary>
 public static class GrpoRows
 {
-    public static List<GrpoRow> Load(string path, int vocabSize, int contextLength)
+    public static List<GrpoRow> Load(string path, int vocabSize, int contextLength, int maxCompletionLength = int.MaxValue)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"data file not found: {path}");
         var rows = new List<GrpoRow>();
@@ -35,6 +36,8 @@ public static class GrpoRows
             int length = row.Prompt.Length + row.Completion.Length;
             if (length > contextLength)
                 throw new InvalidDataException($"{where}: prompt and completion have {length} tokens, longer than the context of {contextLength}");
+            if (row.Completion.Length > maxCompletionLength)
+                throw new InvalidDataException($"{where}: completion of {row.Completion.Length} tokens is longer than max-completion-length {maxCompletionLength}");
             rows.Add(row);
         }
         if (rows.Count == 0) throw new InvalidDataException($"{path}: no rows");
