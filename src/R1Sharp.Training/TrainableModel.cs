@@ -46,7 +46,9 @@ public sealed unsafe class TrainableModel : IDisposable
     public int MaxBatch { get; private set; }
     public int MaxSeq { get; private set; }
 
-    public TrainableModel(ModelShape shape, WorkPool pool)
+    /// <param name="withGradients">false for a frozen model that only runs forward passes (GRPO's old and reference
+    /// models): no gradient memory; <see cref="Backward"/> then throws.</param>
+    public TrainableModel(ModelShape shape, WorkPool pool, bool withGradients = true)
     {
         shape.Validate();
         Shape = shape;
@@ -56,7 +58,7 @@ public sealed unsafe class TrainableModel : IDisposable
         _layers = Carve(Parameters);
         _gradLayers = Carve(Gradients);
         Parameters.Allocate();
-        Gradients.Allocate();
+        if (withGradients) Gradients.Allocate();
         int half = shape.HeadDim / 2;
         float[] table = Rope.Table(shape.ContextLength, shape.HeadDim, shape.RopeBase);
         _ropeTable = (float*)NativeMemory.AlignedAlloc((nuint)(table.Length * sizeof(float)), 64);
@@ -249,6 +251,7 @@ public sealed unsafe class TrainableModel : IDisposable
     /// or another objective): adds into <see cref="Gradients"/>.</summary>
     public void Backward()
     {
+        if (Gradients.Data == null) throw new InvalidOperationException("this model was created without gradients (forward passes only)");
         var sh = Shape;
         int b = _b, t = _t, n = b * t, c = sh.EmbeddingLength, f = sh.FeedForwardLength, v = sh.VocabSize;
         long nc = (long)n * c;

@@ -97,7 +97,7 @@ public class GrpoObjectiveTests
         double[] LogProbs(string file)
         {
             using var f = GgufFile.Open(GrpoGoldenTests.GrpoFixture(file));
-            using var m = ModelGguf.Load(f, WorkPool.Default);
+            using var m = ModelGguf.Load(f, WorkPool.Default, withGradients: false);
             return objective.LogProbs(m, batch);
         }
         double[] old = LogProbs("tiny-llama-s1-f32.grpo-old.gguf"), reference = LogProbs("tiny-llama-s1-f32.grpo-ref.gguf");
@@ -107,6 +107,20 @@ public class GrpoObjectiveTests
 
     private static double[] Advantages(List<GrpoRow> rows, RewardScaling s) =>
         GrpoAdvantages.Compute(rows.Select(r => r.Reward).ToList(), rows.Select(r => r.Group).ToList(), s);
+
+    [Fact]
+    public void FrozenModelsRunForwardButRefuseGradients()
+    {
+        var objective = new GrpoObjective(new GrpoSettings { MaxCompletionLength = 32 });
+        var rows = new List<GrpoRow> { new([1, 2, 3], [4, 5], 1, 0), new([1, 2, 3], [6], 0, 0) };
+        var batch = new GrpoBatch(rows);
+        using var file = GgufFile.Open(TestData.TinyQwen);
+        using var frozen = ModelGguf.Load(file, WorkPool.Default, withGradients: false);
+        using var full = ModelGguf.Load(file, WorkPool.Default);
+        Assert.Equal(objective.LogProbs(full, batch), objective.LogProbs(frozen, batch));
+        Assert.Throws<InvalidOperationException>(() => frozen.Gradients.Clear());
+        Assert.Throws<InvalidOperationException>(() => objective.ForwardBackward(frozen, batch, [1, -1], null, null, GrpoAccumulation.Single(batch), backward: true));
+    }
 
     [Fact]
     public void DapoOverMicroBatchesEqualsDapoOverTheWholeBatch()

@@ -73,7 +73,7 @@ public sealed class GradCommand : ICliCommand
                 Func<TrainableModel>? Loader(string? path) => path == null ? null : () =>
                 {
                     using var f = GgufFile.Open(path);
-                    return ModelGguf.Load(f, pool);
+                    return ModelGguf.Load(f, pool, withGradients: false);
                 };
                 var r = grpo.LossAndGradients(m, rows, Loader(parse.GetValue(old)), Loader(parse.GetValue(reference)));
                 loss = r.Loss;
