@@ -1,4 +1,5 @@
 using System.Text.Json;
+using R1Sharp.Training.Data;
 
 namespace R1Sharp.Training.Grpo;
 
@@ -12,24 +13,9 @@ public static class GrpoRows
 {
     public static List<GrpoRow> Load(string path, int vocabSize, int contextLength, int maxCompletionLength = int.MaxValue)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"data file not found: {path}");
-        var rows = new List<GrpoRow>();
-        int line = 0;
-        foreach (string raw in File.ReadLines(path))
+        var rows = JsonlReader.Read(path, (e, where, line) =>
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(raw)) continue;
-            string where = $"{Path.GetFileName(path)}:{line}";
-            GrpoRow row;
-            try
-            {
-                using var doc = JsonDocument.Parse(raw);
-                row = Parse(doc.RootElement, where, line);
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{where}: malformed JSON ({e.Message.Split('.')[0]})");
-            }
+            var row = Parse(e, where, line);
             foreach (int id in row.Sequence())
                 if ((uint)id >= (uint)vocabSize)
                     throw new InvalidDataException($"{where}: token id {id} is outside the vocabulary (size {vocabSize})");
@@ -38,8 +24,8 @@ public static class GrpoRows
                 throw new InvalidDataException($"{where}: prompt and completion have {length} tokens, longer than the context of {contextLength}");
             if (row.Completion.Length > maxCompletionLength)
                 throw new InvalidDataException($"{where}: completion of {row.Completion.Length} tokens is longer than max-completion-length {maxCompletionLength}");
-            rows.Add(row);
-        }
+            return row;
+        });
         if (rows.Count == 0) throw new InvalidDataException($"{path}: no rows");
         return rows;
     }
