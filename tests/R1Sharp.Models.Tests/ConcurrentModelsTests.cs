@@ -66,6 +66,23 @@ public sealed class ConcurrentModelsTests
     }
 
     [Fact]
+    public void DecodeStepsAllocateNothing()
+    {
+        // The model's pool, matmul and attention scratch are reused: after warm-up a decode step allocates no memory.
+        using var file = GgufFile.Open(GoldenFixtures.ModelPath("tiny-qwen2-s1-q8_0.gguf"));
+        using var lm = ModelLoader.Load(file, new ModelLoadOptions { Threads = 2 });
+        var logits = new float[lm.Config.VocabSize];
+        using var seq = lm.CreateSequence(600);
+        lm.Forward([new ForwardItem(seq, GoldenFixtures.Get("tiny-qwen2-s1-q8_0.gguf").Sequences[3], logits)]); // 300 tokens
+        int[] token = [0];
+        ForwardItem[] step = [new ForwardItem(seq, token, logits)];
+        for (int i = 0; i < 3; i++) { token[0] = GoldenFixtures.ArgMax(logits); lm.Forward(step); }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) { token[0] = GoldenFixtures.ArgMax(logits); lm.Forward(step); }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void ThreadsBelowOneAreRefused()
     {
         using var file = GgufFile.Open(GoldenFixtures.ModelPath("tiny-qwen2-s1-f32.gguf"));

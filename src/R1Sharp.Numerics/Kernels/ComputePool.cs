@@ -60,7 +60,7 @@ public sealed unsafe class ComputePool : IDisposable
     /// the workers that joined. The default suits decoding (short loops back to back, where a wake-up costs more than
     /// the loop). Training's loops are long: its pools use 0 (sleep at once), so idle threads leave the cores to the
     /// busy ones on a loaded machine (spinning cost 10-15% there in bench/train-speed).</summary>
-    public int SpinIterations { get; set; } = 20000;
+    public int SpinIterations { get; init; } = 20000;
 
     /// <summary>Test hook: runs on a worker after it wakes for a loop and before it tries to join (a late worker).</summary>
     internal Action? BeforeWorkerJoins { get; set; }
