@@ -39,6 +39,7 @@ public static class R1Server
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<EngineHolder>();
+        builder.Services.AddSingleton<MemoryReclaimer>();
         builder.Services.AddHostedService<EngineLoader>();
         var corsOrigins = RequestGuard.ParseOrigins(options.CorsOrigin);
         if (corsOrigins.Count > 0) builder.Services.AddCors();

@@ -36,22 +36,32 @@ internal static class ApiSupport
         return value ?? throw ApiException.BadRequest("the request body must be a JSON object");
     }
 
-    // The whole body, in one array sized by Content-Length when given (the body limit is checked first).
+    // The whole body, in one array sized by Content-Length when given (the body limit is checked first). A large body
+    // has its memory given back once the request is over (MemoryReclaimer).
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context)
     {
         var request = context.Request;
+        long read = 0;
         try
         {
             if (request.ContentLength is long length)
             {
                 long? limit = context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
                 if (length > limit) throw TooLarge();
+                read = length;
                 var buffer = new byte[length];
                 await request.Body.ReadExactlyAsync(buffer, context.RequestAborted);
                 return buffer;
             }
-            using var copy = new MemoryStream();
-            await request.Body.CopyToAsync(copy, context.RequestAborted);
+            var copy = new MemoryStream();
+            try
+            {
+                await request.Body.CopyToAsync(copy, context.RequestAborted);
+            }
+            finally
+            {
+                read = copy.Length;
+            }
             return copy.GetBuffer().AsMemory(0, (int)copy.Length);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
@@ -61,6 +71,15 @@ internal static class ApiSupport
         catch (EndOfStreamException)
         {
             throw ApiException.BadRequest("the request body ended before its Content-Length");
+        }
+        finally
+        {
+            if (read >= MemoryReclaimer.LargeBodyBytes && context.RequestServices.GetService<MemoryReclaimer>() is { } reclaimer)
+                context.Response.OnCompleted(() =>
+                {
+                    reclaimer.LargeRequestEnded();
+                    return Task.CompletedTask;
+                });
         }
     }
 
