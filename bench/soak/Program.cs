@@ -62,7 +62,8 @@ if (await Task.WhenAny(urlSource.Task, Task.Delay(TimeSpan.FromMinutes(2))) != u
     return 1;
 }
 string baseUrl = urlSource.Task.Result;
-var handler = new SocketsHttpHandler { MaxConnectionsPerServer = streams * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(1) };
+// A long Expect: 100-continue wait: an oversized body is then never sent, the server answers 413 on the headers alone.
+var handler = new SocketsHttpHandler { MaxConnectionsPerServer = streams * 2, PooledConnectionLifetime = TimeSpan.FromMinutes(1), Expect100ContinueTimeout = TimeSpan.FromSeconds(60) };
 using var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromMinutes(5) };
 for (var until = DateTime.UtcNow.AddMinutes(5); ; await Task.Delay(200))
 {

@@ -139,6 +139,17 @@ public sealed class CrossSiteTests : IDisposable
         await Error(foreign, HttpStatusCode.Forbidden);
     }
 
+    [Theory]
+    [InlineData("app.example")]
+    [InlineData("ftp://app.example")]
+    [InlineData("https://app.example/path")]
+    [InlineData("https://ok.example,*")]
+    public void AnOriginThatIsNotOneIsRefusedAtStartup(string cors)
+    {
+        var e = Assert.Throws<ArgumentException>(() => R1Server.Build(new ServerOptions { Port = 0, Verbose = false, CorsOrigin = cors }));
+        Assert.StartsWith("--cors-origin: '", e.Message);
+    }
+
     [Fact]
     public async Task CorsPreflightAnswersOnlyConfiguredOrigins()
     {
