@@ -30,6 +30,16 @@ public class EncodeAtMostTests
             }
     }
 
+    [Theory]
+    [MemberData(nameof(Vocabs))]
+    public void ALoneSurrogateIsEncodedAsTheReplacementCharacter(string name)
+    {
+        // What the server's request check keeps out can still come from a library caller: no throw, U+FFFD's ids.
+        var tok = VocabFixtures.Load(name);
+        Assert.Equal(tok.Encode("a \ufffd b\ufffd"), tok.Encode("a \ud800 b\udfff"));
+        Assert.Equal(tok.Encode("\ufffd"), tok.EncodeAtMost("\udbff", 100));
+    }
+
     [Fact]
     public void LongestTokenBoundsTheBytesOfEveryToken()
     {
