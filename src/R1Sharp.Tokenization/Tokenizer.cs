@@ -14,7 +14,6 @@ namespace R1Sharp.Tokenization;
 public sealed class Tokenizer
 {
     private const int MaxCacheEntries = 1 << 18;
-    private const int MaxCachedWordLength = 256;   // longer words are rare and must not be held (a huge prompt)
 
     private readonly string[] _tokens;
     private readonly TokenType[] _types;
@@ -287,6 +286,7 @@ public sealed class Tokenizer
         int at = 0;
         foreach (int len in PreTokenizer.Split(span))
         {
+            if (output.Count + MinTokens(len) > maxTokens) return false;   // at least one byte per code point
             sb.Clear();
             for (int k = at; k < at + len; k++)
             {
@@ -294,13 +294,12 @@ public sealed class Tokenizer
                 for (int j = 0; j < bytes; j++) sb.Append(ByteLevel.ByteToChar(utf8[j]));
             }
             at += len;
-            if (output.Count + MinTokens(sb.Length) > maxTokens) return false;   // one char per byte
             string word = sb.ToString();
             if (!_cache.TryGetValue(word, out int[]? ids))
             {
                 ids = EncodeWord(word);
                 if (_cache.Count >= MaxCacheEntries) _cache.Clear();
-                if (word.Length <= MaxCachedWordLength) _cache.TryAdd(word, ids);
+                _cache.TryAdd(word, ids);
             }
             output.AddRange(ids);
             if (output.Count > maxTokens) return false;
