@@ -75,11 +75,15 @@ public sealed class BatchingEngine : IGenerationEngine
     private int[] Encode(string text)
     {
         bool addBos = _tokenizer.AddBos && _bosText is not null && !text.StartsWith(_bosText, StringComparison.Ordinal);
-        return _tokenizer.Encode(text, addBos, parseSpecial: true);
+        return Bounded(text, addBos, parseSpecial: true);
     }
 
-    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial) =>
-        _tokenizer.Encode(text, addSpecial && _tokenizer.AddBos, parseSpecial);
+    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial) => Bounded(text, addSpecial && _tokenizer.AddBos, parseSpecial);
+
+    // At most ContextLength - 1 prompt tokens fit (one must be left to generate): tokenizing stops past that, and a
+    // text whose length alone proves it too long is refused without being tokenized (a multi-megabyte request).
+    private int[] Bounded(string text, bool addBos, bool parseSpecial) =>
+        _tokenizer.EncodeAtMost(text, ContextLength - 1, addBos, parseSpecial) ?? throw new ContextLengthExceededException(ContextLength);
 
     public string Detokenize(ReadOnlySpan<int> tokens) => _tokenizer.Decode(tokens);
 

@@ -44,12 +44,16 @@ public static class ChatCompletionsEndpoint
         {
             prompt = engine.PrepareChat(messages);
         }
+        catch (ContextLengthExceededException e)
+        {
+            throw ApiSupport.ContextExceeded(e, "messages");
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             throw ApiException.BadRequest("the messages could not be rendered with the model's chat template: " + e.Message, "messages");
         }
         if (prompt.Tokens.Length >= engine.ContextLength)
-            throw new ContextLengthExceededException(prompt.Tokens.Length, engine.ContextLength);
+            throw ApiSupport.ContextExceeded(new ContextLengthExceededException(prompt.Tokens.Length, engine.ContextLength), "messages");
 
         var requests = Enumerable.Range(0, n)
             .Select(i => new GenerationRequest(prompt.Tokens, RequestMapping.ForChoice(parameters, i), SplitReasoning: true,

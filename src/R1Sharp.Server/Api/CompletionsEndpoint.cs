@@ -27,13 +27,19 @@ public static class CompletionsEndpoint
         bool logProbs = req.LogProbs is not null;
         var parameters = RequestMapping.Parameters(req, req.MaxTokens ?? 16, null, logProbs, req.LogProbs ?? 0);
         var engine = ApiSupport.RequireEngine(context);
-        int[] tokens = ids ?? engine.PrepareCompletion(text!).Tokens;
+        int[] tokens;
+        try
+        {
+            tokens = ids ?? engine.PrepareCompletion(text!).Tokens;
+            if (tokens.Length >= engine.ContextLength) throw new ContextLengthExceededException(tokens.Length, engine.ContextLength);
+        }
+        catch (ContextLengthExceededException e)
+        {
+            throw ApiSupport.ContextExceeded(e, "prompt");
+        }
         if (ids is not null && ids.Any(t => t >= engine.VocabSize))
             throw ApiException.BadRequest($"token ids must be below the vocabulary size {engine.VocabSize}", "prompt");
         if (tokens.Length == 0) throw ApiException.BadRequest("the prompt is empty", "prompt");
-        if (tokens.Length >= engine.ContextLength)
-            throw ApiException.BadRequest(new ContextLengthExceededException(tokens.Length, engine.ContextLength).Message,
-                "prompt", "context_length_exceeded");
         string echo = req.Echo == true ? text ?? engine.Detokenize(tokens) : "";
 
         var requests = Enumerable.Range(0, n)
