@@ -3,16 +3,19 @@ namespace R1Sharp.Inference.Sampling;
 /// <summary>Turns logits into a token for one sequence. The chain follows llama.cpp's default order:
 /// penalties -> top-k -> top-p -> min-p -> temperature -> sample. As in llama.cpp, top-p and min-p look at the
 /// distribution at temperature 1 (over the candidates left by the previous step) and temperature only shapes the final
-/// draw. Temperature 0 is greedy (argmax after penalties). Scratch buffers are allocated once; Sample does not allocate.</summary>
+/// draw. Temperature 0 is greedy (argmax after penalties). Banned token ids (think tags, end-of-generation tokens the
+/// engine forbids) never come out; an <see cref="ITokenConstraint"/> is checked on the draw and, when it rejects it,
+/// masks the logits for a second draw (llama.cpp's grammar sampling). Scratch buffers are allocated once; Sample does
+/// not allocate. One instance serves many sequences in turn (<see cref="Reset"/>).</summary>
 public sealed class Sampler
 {
-    private readonly SamplingOptions _options;
+    private SamplingOptions _options;
     private readonly int _vocab;
     private readonly float[] _work;     // penalized logits
     private readonly int[] _cand;       // candidate token ids
     private readonly double[] _weight;  // scratch weights for the candidates
     private readonly int[] _counts;     // occurrences of each token in the penalty window
-    private readonly int[] _window;     // ring buffer of the last accepted tokens
+    private int[] _window;              // ring buffer of the last accepted tokens
     private readonly List<int> _history = [];
     private int _windowCount, _windowStart;
     private Xoshiro256StarStar _rng;
@@ -26,14 +29,28 @@ public sealed class Sampler
         _cand = new int[vocabSize];
         _weight = new double[vocabSize];
         _counts = new int[vocabSize];
-        _window = new int[Math.Max(1, options.PenaltyWindow)];
-        _rng = new Xoshiro256StarStar(options.Seed ?? (ulong)Random.Shared.NextInt64());
+        _window = [];
+        Reset(options);
     }
 
     public SamplingOptions Options => _options;
 
     private bool HasPenalties => _options.PenaltyWindow != 0 &&
         (_options.RepetitionPenalty != 1 || _options.PresencePenalty != 0 || _options.FrequencyPenalty != 0);
+
+    /// <summary>Starts a new sequence with these settings: forgets the accepted tokens and seeds the generator with
+    /// <see cref="SamplingOptions.Seed"/> (a random seed when null).</summary>
+    public void Reset(SamplingOptions options)
+    {
+        _options = options;
+        int cap = Math.Max(1, options.PenaltyWindow);
+        if (_window.Length != cap) _window = new int[cap];
+        Array.Clear(_counts);
+        _history.Clear();
+        _windowCount = 0;
+        _windowStart = 0;
+        _rng = new Xoshiro256StarStar(options.Seed ?? (ulong)Random.Shared.NextInt64());
+    }
 
     /// <summary>Records a token (of the prompt or generated) for the penalties.</summary>
     public void Accept(int token)
@@ -57,13 +74,13 @@ public sealed class Sampler
         _counts[token]++;
     }
 
-    /// <summary>Forgets the accepted tokens (a new sequence); the generator state is kept.</summary>
-    public void Reset()
+    /// <summary>Records the prompt for the penalties (llama.cpp's server does the same): only the tokens the window
+    /// can still see.</summary>
+    public void AcceptPrompt(ReadOnlySpan<int> prompt)
     {
-        Array.Clear(_counts);
-        _history.Clear();
-        _windowCount = 0;
-        _windowStart = 0;
+        if (_options.PenaltyWindow == 0) return;
+        if (_options.PenaltyWindow > 0 && prompt.Length > _options.PenaltyWindow) prompt = prompt[^_options.PenaltyWindow..];
+        foreach (int t in prompt) Accept(t);
     }
 
     /// <summary>Applies the penalties to a copy of the logits: for each token seen in the window (count c),
@@ -97,9 +114,29 @@ public sealed class Sampler
         return _work;
     }
 
-    public int Sample(ReadOnlySpan<float> logits)
+    public int Sample(ReadOnlySpan<float> logits) => Sample(logits, default, null);
+
+    /// <summary>Draws the next token. <paramref name="banned"/>: ids that may not come out. <paramref name="constraint"/>:
+    /// when it does not allow the draw, it masks the (penalized) logits and the draw is repeated. Throws
+    /// <see cref="InvalidOperationException"/> when every token is banned or masked.</summary>
+    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> banned, ITokenConstraint? constraint)
     {
         ApplyPenalties(logits);
+        foreach (int t in banned) _work[t] = float.NegativeInfinity;
+        int token = Draw();
+        if (constraint is not null && !constraint.Allows(token))
+        {
+            constraint.Mask(_work);
+            token = Draw();
+        }
+        if (float.IsNegativeInfinity(_work[token]))
+            throw new InvalidOperationException("no token may come next: every candidate is banned or masked by the constraint");
+        return token;
+    }
+
+    /// <summary>One draw from the chain over the logits in _work.</summary>
+    private int Draw()
+    {
         var l = _work.AsSpan();
         if (_options.Temperature <= 0) return ArgMax(l);
 
