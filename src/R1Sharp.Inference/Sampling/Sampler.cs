@@ -18,6 +18,7 @@ public sealed class Sampler
     private int[] _window;              // ring buffer of the last accepted tokens
     private readonly List<int> _history = [];
     private int _windowCount, _windowStart;
+    private double _fullMass;
     private Xoshiro256StarStar _rng;
 
     public Sampler(SamplingOptions options, int vocabSize)
@@ -198,7 +199,7 @@ public sealed class Sampler
             float max = l[_cand[0]];
             double total = 0;
             for (int i = 0; i < n; i++) total += _weight[i] = Math.Exp(l[_cand[i]] - max);
-            if (n < _vocab && !(k > 0 && k < _vocab)) total = FullMass(l, max);
+            if (n < _vocab && !(k > 0 && k < _vocab)) total = _fullMass; // the prefilter's mass of the whole vocabulary
             double target = _options.TopP * total, acc = 0;
             int keep = n;
             for (int i = 0; i < n; i++)
@@ -231,23 +232,22 @@ public sealed class Sampler
     }
 
     /// <summary>Candidates that can be in the top-p set: every token with probability at least eps, where eps is lowered
-    /// until the tokens below it together weigh less than 1 - p (so the top-p prefix ends among the kept ones).</summary>
+    /// until the tokens below it together weigh less than 1 - p (so the top-p prefix ends among the kept ones). One pass
+    /// of exp over the vocabulary (the mass, kept in _fullMass for the top-p cut); the eps test is a logit comparison.</summary>
     private int TopPPrefilter(ReadOnlySpan<float> l, float p)
     {
         float max = float.NegativeInfinity;
         for (int i = 0; i < _vocab; i++) max = Math.Max(max, l[i]);
-        double total = FullMass(l, max);
+        double total = _fullMass = FullMass(l, max);
         for (double eps = 1e-3; ; eps *= 0.01)
         {
-            // keep exp(l - max) >= eps * total
-            double cutoff = eps * total;
+            // exp(l - max) >= eps * total  <=>  l >= max + ln(eps * total): a threshold on the logit, so the kept tokens
+            // are a prefix of the sorted order.
+            float cut = max + (float)Math.Log(eps * total);
             int n = 0;
             double kept = 0;
             for (int i = 0; i < _vocab; i++)
-            {
-                double w = Math.Exp(l[i] - max);
-                if (w >= cutoff) { _cand[n++] = i; kept += w; }
-            }
+                if (l[i] >= cut) { _cand[n++] = i; kept += Math.Exp(l[i] - max); }
             if (kept >= p * total * (1 + 1e-12) || eps < 1e-30 || n == _vocab) return n;
         }
     }
