@@ -464,22 +464,27 @@ public sealed class BatchingEngine : IGenerationEngine
     private void Complete(Job job, string reason)
     {
         job.Registration.Dispose();
+        // Counted (and the slot or queue place shown free) before the finish goes out, so a client that has its
+        // answer also finds it in the metrics.
+        Metrics.RequestFinished(job.Request.Endpoint, reason);
+        Metrics.ObserveRequest(job.Clock.Elapsed.TotalSeconds);
+        PublishOccupancy();
         job.Output.Writer.TryWrite(new GenerationFinished(reason, job.Prompt.Length, job.CompletionTokens, job.ReasoningTokens,
             job.CachedPromptTokens, job.Tokens));
         job.Output.Writer.TryComplete();
-        Metrics.RequestFinished(job.Request.Endpoint, reason);
-        Metrics.ObserveRequest(job.Clock.Elapsed.TotalSeconds);
     }
 
     private void Fail(Slot slot, Exception e)
     {
-        if (slot.Job is { } job)
+        var job = slot.Job;
+        lock (_gate) slot.Job = null;
+        if (job is not null)
         {
             job.Registration.Dispose();
-            job.Output.Writer.TryComplete(e);
             Metrics.RequestFinished(job.Request.Endpoint, "error");
+            PublishOccupancy();
+            job.Output.Writer.TryComplete(e);
         }
-        lock (_gate) slot.Job = null;
         // The cache may be half-written: forget it.
         slot.Cached.Clear();
         try { slot.Sequence?.Truncate(0); } catch (Exception) { slot.Sequence = null; }
