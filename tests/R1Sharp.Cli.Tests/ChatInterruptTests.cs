@@ -64,8 +64,8 @@ public sealed partial class ChatInterruptTests
             at = await output.WaitFor("unknown command /nonsense", at);
 
             await Type("and again\r");
-            at = await output.WaitFor("\x1b[2m", at);
-            await Task.Delay(300);
+            at = await output.WaitFor("again", at);
+            await output.WaitForLength(at + 40);                       // the reply is streaming (thought or answer)
             await Type("\x03");
             stopped = await output.WaitFor("(stopped)", at);
             int secondPrompt = int.Parse(PromptTokens().Match(output.Text, stopped).Groups[1].Value);

@@ -44,6 +44,17 @@ internal sealed class OutputBuffer
 
     public string Text { get { lock (_text) return _text.ToString(); } }
 
+    /// <summary>Waits until the output is at least <paramref name="length"/> characters long.</summary>
+    public async Task WaitForLength(int length, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (Text.Length < length)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the output did not reach {length} characters:\n{Text}");
+            await Task.Delay(25);
+        }
+    }
+
     /// <summary>Waits until <paramref name="what"/> occurs after position <paramref name="from"/>; returns where it ends.</summary>
     public async Task<int> WaitFor(string what, int from = 0, int seconds = 60)
     {
