@@ -98,6 +98,24 @@ public sealed class ThinkingBudgetHttpTests
         }));
     }
 
+    [Theory]
+    [InlineData(",\"reasoning_effort\":\"none\"", 0)]
+    [InlineData(",\"reasoning_effort\":\"minimal\"", 0)]
+    [InlineData(",\"reasoning_effort\":\"low\"", 1024)]
+    [InlineData(",\"reasoning_effort\":\"medium\"", 4096)]
+    [InlineData(",\"reasoning_effort\":\"high\"", null)]
+    [InlineData(""","reasoning_effort":"low","thinking":{"type":"disabled"}""", 0)]
+    [InlineData(""","reasoning_effort":"low","thinking_budget":7""", 7)]
+    [InlineData("", 99)] // the server's --thinking-budget
+    public async Task ReasoningEffortIsMappedOnce(string fields, int? budget)
+    {
+        var engine = new ScriptedEngine { Script = [new R1Sharp.Inference.Batching.GenerationFinished("stop", 1, 0, 0, 0)] };
+        await using var server = await TestServer.StartAsync(new ServerOptions { EngineFactory = _ => engine, ThinkingBudget = 99 });
+        var response = await server.Http.PostAsync("/v1/chat/completions", Json($$"""{"messages":[{"role":"user","content":"x"}]{{fields}}}"""));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        Assert.Equal(budget, Assert.Single(engine.Received).Parameters.ThinkingBudget);
+    }
+
     /// <summary>The hidden checks' request, exactly: before the fix these models answered with 193 and 145 reasoning
     /// tokens for a budget of 8, and streamed reasoning after content.</summary>
     [Theory]
