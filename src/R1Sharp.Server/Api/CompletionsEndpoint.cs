@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -44,21 +43,11 @@ public static class CompletionsEndpoint
 
         var requests = Enumerable.Range(0, n)
             .Select(i => new GenerationRequest(tokens, RequestMapping.ForChoice(parameters, i), SplitReasoning: false,
-                StartsInReasoning: false, Timeout: options.RequestTimeout))
+                StartsInReasoning: false, Timeout: options.RequestTimeout) { Endpoint = "completions" })
             .ToList();
         string model = req.Model is { Length: > 0 } m ? m : engine.ModelName;
-        var started = Stopwatch.StartNew();
-        ChoiceRun run;
-        try
-        {
-            run = ChoiceRun.Start(engine, requests, context.RequestAborted);
-        }
-        catch (EngineOverloadedException)
-        {
-            engine.Metrics.RequestRejected("completions", 429);
-            throw;
-        }
-        using (run)
+        // The engine counts every request's outcome (r1_requests_total), cancelled and rejected ones included.
+        using (var run = ChoiceRun.Start(engine, requests, context.RequestAborted))
         {
             string id = ApiSupport.NewId("cmpl-");
             long created = ApiSupport.UnixNow();
@@ -117,8 +106,6 @@ public static class CompletionsEndpoint
                 };
                 await context.Response.WriteAsJsonAsync(response, ServerJsonContext.Default.CompletionResponse, contentType: "application/json");
             }
-            foreach (var f in finished.OfType<GenerationFinished>()) engine.Metrics.RequestCompleted("completions", f.FinishReason);
-            engine.Metrics.ObserveRequest(started.Elapsed.TotalSeconds);
         }
     }
 

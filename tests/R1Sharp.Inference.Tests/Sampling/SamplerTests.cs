@@ -171,6 +171,51 @@ public class SamplerTests
     }
 
     [Fact]
+    public void BannedTokensNeverComeOut()
+    {
+        var greedy = new Sampler(SamplingOptions.Greedy, 4);
+        Assert.Equal(1, greedy.Sample([3f, 2f, 1f, 0f], [0], null));
+        Assert.Equal(3, greedy.Sample([3f, 2f, 1f, 0f], [0, 1, 2], null));
+        Assert.Throws<InvalidOperationException>(() => greedy.Sample([3f, 2f, 1f, 0f], [0, 1, 2, 3], null));
+        var s = new Sampler(new SamplingOptions { Temperature = 1.5f, TopP = 1, Seed = 4 }, 4);
+        for (int i = 0; i < 2000; i++) Assert.NotEqual(2, s.Sample([0f, 0f, 5f, 0f], [2], null));
+    }
+
+    /// <summary>Allows even token ids only.</summary>
+    private sealed class EvenOnly : ITokenConstraint
+    {
+        public int Masks { get; private set; }
+        public void Mask(Span<float> logits) { Masks++; for (int t = 1; t < logits.Length; t += 2) logits[t] = float.NegativeInfinity; }
+        public bool Allows(int token) => token % 2 == 0;
+        public void Accept(int token) { }
+        public bool CanEnd => true;
+        public bool MustEnd => false;
+    }
+
+    [Fact]
+    public void AConstraintRedrawsFromTheMaskedDistribution()
+    {
+        // Without truncation, "draw; if rejected, mask and draw again" is exactly the masked softmax: p(t) / p(allowed).
+        float[] logits = [0.5f, 1.5f, -0.2f, 0.9f, 0.1f, 2.0f];
+        var s = new Sampler(new SamplingOptions { Temperature = 1, TopP = 1, Seed = 21 }, logits.Length);
+        var c = new EvenOnly();
+        const int n = 30_000;
+        var counts = new int[3];
+        for (int i = 0; i < n; i++)
+        {
+            int t = s.Sample(logits, default, c);
+            Assert.Equal(0, t % 2);
+            counts[t / 2]++;
+        }
+        var w = new[] { 0, 2, 4 }.Select(t => Math.Exp(logits[t])).ToArray();
+        Assert.True(ChiSquare(counts, w.Select(x => x / w.Sum()).ToArray(), n) < 13.82, string.Join(",", counts)); // df 2, p = 0.001
+        // Allowed draws are taken without masking: the mask runs only when the first draw is odd.
+        double odd = new[] { 1, 3, 5 }.Sum(t => Math.Exp(logits[t])) / logits.Sum(l => Math.Exp(l));
+        Assert.InRange(c.Masks / (double)n, odd - 0.02, odd + 0.02);
+        Assert.Equal(0, new Sampler(SamplingOptions.Greedy, logits.Length).Sample(logits, default, c)); // greedy: the best allowed (5 is better, but odd)
+    }
+
+    [Fact]
     public void SampleDoesNotAllocate()
     {
         var rng = new Random(5);
@@ -183,9 +228,12 @@ public class SamplerTests
         })
         {
             var s = new Sampler(o, logits.Length);
-            for (int i = 0; i < 3; i++) s.Accept(s.Sample(logits));
+            int[] banned = [7, 11];
+            var even = new EvenOnly();
+            for (int i = 0; i < 3; i++) s.Accept(s.Sample(logits, banned, even));
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 20; i++) s.Accept(s.Sample(logits));
+            for (int i = 0; i < 20; i++) s.Accept(s.Sample(logits, banned, even));
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         }
     }
