@@ -170,8 +170,8 @@ public sealed class GrammarConstraint : ITokenConstraint
     /// <summary>
     /// Allows the tokens that stay inside the string from this configuration, from the vocabulary's table: a token of
     /// c characters fits when c &lt;= maxLength - chars; while minLength is not yet met under a bounded maxLength, it
-    /// must also keep minLength reachable at every point <see cref="StringScan.Step"/> checks, which its minimum
-    /// excess decides, except for tokens that themselves reach minLength (those are stepped exactly).
+    /// must also keep minLength reachable after each of its bytes, which its least slack decides, except for tokens
+    /// that themselves reach minLength (those are stepped exactly).
     /// </summary>
     private void AllowStringContent(in MatchConfig c, StringSpec spec)
     {
@@ -192,13 +192,13 @@ public sealed class GrammarConstraint : ITokenConstraint
         }
         int need = spec.MinLength - s.Clusters;
         var clusters = s.PrevBlocks ? v.StringClustersBlocked : v.StringClusters;
-        var excess = s.PrevBlocks ? v.StringMinExcessBlocked : v.StringMinExcess;
+        var slack = s.PrevBlocks ? v.StringMinSlackBlocked : v.StringMinSlack;
         int end = v.ContentCharsFrom[Math.Min(budget, v.MaxContentChars) + 1];
         _one[0] = c;
         for (int k = 0; k < end; k++)
         {
             int id = v.ContentByChars[k];
-            if (excess[id] >= need - budget) Allow(id);
+            if (slack[id] >= need - budget) Allow(id);
             else if (clusters[id] >= need && _stepper.StepBytes(_one, v.Bytes(id)!, _byteA, _byteB).Count > 0) Allow(id);
         }
     }

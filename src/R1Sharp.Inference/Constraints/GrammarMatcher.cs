@@ -36,6 +36,10 @@ public sealed class GrammarMatcher
 
     public bool TryAdvance(string text) => TryAdvance(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>Whether <paramref name="bytes"/> could be read now (the state does not change).</summary>
+    public bool CanAdvance(ReadOnlySpan<byte> bytes) =>
+        bytes.IsEmpty || _stepper.StepBytes(_current.Items, bytes, _scratchA, _scratchB).Count > 0;
+
     /// <summary>Takes an exact-token edge (<see cref="GrammarExpr.Token"/>) if one is open here.</summary>
     public bool TryAdvanceToken(int tokenId)
     {

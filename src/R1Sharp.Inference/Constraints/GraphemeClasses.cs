@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 
@@ -18,6 +19,7 @@ internal sealed class GraphemeClasses
 {
     private const byte Known = 1, Counts = 2, Blocks = 4;
     private readonly byte[] _classes = new byte[0x110000];
+    private readonly ConcurrentDictionary<(int, int), (sbyte Free, sbyte Blocked)> _best = new();
 
     /// <summary>One memo for the process (a pure function of the runtime's Unicode data).</summary>
     public static GraphemeClasses Shared { get; } = new();
@@ -27,6 +29,27 @@ internal sealed class GraphemeClasses
 
     /// <summary>Whether a code point after <paramref name="codePoint"/> might not start a cluster.</summary>
     public bool BlocksNext(int codePoint) => (Get(codePoint) & Blocks) != 0;
+
+    /// <summary>The best a code point in [lo, hi] (surrogates excluded) can do for the cluster count: counted (when
+    /// the previous character does not block) minus blocking the next, so +1, 0 or -1. Memoized per range; the scan
+    /// stops at the first code point reaching the maximum, which ordinary ranges have near their start.</summary>
+    public int BestCompletion(int lo, int hi, bool prevBlocks)
+    {
+        var best = _best.GetOrAdd((lo, hi), static (range, self) =>
+        {
+            int free = -1, blocked = -1;
+            for (int cp = range.Item1; cp <= range.Item2 && (free < 1 || blocked < 0); cp++)
+            {
+                if (cp is >= 0xD800 and <= 0xDFFF) continue;
+                byte c = self.Get(cp);
+                int blocks = (c & Blocks) != 0 ? 1 : 0;
+                free = Math.Max(free, ((c & Counts) != 0 ? 1 : 0) - blocks);
+                blocked = Math.Max(blocked, -blocks);
+            }
+            return ((sbyte)free, (sbyte)blocked);
+        }, this);
+        return prevBlocks ? best.Blocked : best.Free;
+    }
 
     private byte Get(int cp)
     {

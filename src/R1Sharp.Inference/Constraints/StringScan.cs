@@ -46,35 +46,40 @@ internal struct StringScan : IEquatable<StringScan>
     /// <summary>Advances by one byte. Closed means the byte was the closing quote (the key check is the caller's).</summary>
     public ScanResult Step(byte b, StringSpec spec, GraphemeClasses graphemes)
     {
+        if (!Read(b, spec, graphemes)) return ScanResult.Dead;
+        if (Phase == StringPhase.BeforeQuote) return ScanResult.Closed;
+        return Feasible(spec, graphemes) ? ScanResult.Inside : ScanResult.Dead;
+    }
+
+    /// <summary>The byte-level syntax; a closing quote leaves the phase at BeforeQuote.</summary>
+    private bool Read(byte b, StringSpec spec, GraphemeClasses graphemes)
+    {
         switch (Phase)
         {
             case StringPhase.BeforeQuote:
-                if (b != (byte)'"') return ScanResult.Dead;
+                if (b != (byte)'"') return false;
                 this = Opened(spec.IsKey);
-                return ScanResult.Inside;
+                return true;
             case StringPhase.Content:
-                if (b == (byte)'"') return Clusters >= spec.MinLength ? ScanResult.Closed : ScanResult.Dead;
-                if (b < 0x20 || Chars >= spec.MaxLength) return ScanResult.Dead;
-                Chars++;
-                if (b < 0x80)
+                if (b == (byte)'"')
                 {
-                    if (b == (byte)'\\')
-                    {
-                        Phase = StringPhase.Escape;
-                        return Feasible(spec) ? ScanResult.Inside : ScanResult.Dead;
-                    }
-                    Complete(b, spec, graphemes);
-                    return Feasible(spec) ? ScanResult.Inside : ScanResult.Dead;
+                    if (Clusters < spec.MinLength) return false;
+                    Phase = StringPhase.BeforeQuote;
+                    return true;
                 }
-                if (!StartUtf8(b)) return ScanResult.Dead;
-                return Feasible(spec) ? ScanResult.Inside : ScanResult.Dead;
+                if (b < 0x20 || Chars >= spec.MaxLength) return false;
+                Chars++;
+                if (b == (byte)'\\') Phase = StringPhase.Escape;
+                else if (b < 0x80) Complete(b, spec, graphemes);
+                else return StartUtf8(b);
+                return true;
             case StringPhase.Utf8:
-                if (b < NextLo || b > NextHi) return ScanResult.Dead;
+                if (b < NextLo || b > NextHi) return false;
                 CodePoint = (CodePoint << 6) | (b & 0x3F);
                 NextLo = 0x80;
                 NextHi = 0xBF;
                 if (--Pending == 0) Complete(CodePoint, spec, graphemes);
-                return ScanResult.Inside; // completing never lowers the (pessimistic) potential: still feasible
+                return true;
             case StringPhase.Escape:
                 int escaped = b switch
                 {
@@ -84,13 +89,13 @@ internal struct StringScan : IEquatable<StringScan>
                 if (escaped >= 0)
                 {
                     Complete(escaped, spec, graphemes);
-                    return ScanResult.Inside;
+                    return true;
                 }
-                if (b != (byte)'u') return ScanResult.Dead;
+                if (b != (byte)'u') return false;
                 Phase = StringPhase.Unicode;
                 HexDigits = 0;
                 CodePoint = 0;
-                return ScanResult.Inside;
+                return true;
             case StringPhase.Unicode:
                 int digit = b switch
                 {
@@ -99,14 +104,14 @@ internal struct StringScan : IEquatable<StringScan>
                     >= (byte)'A' and <= (byte)'F' => b - 'A' + 10,
                     _ => -1,
                 };
-                if (digit < 0) return ScanResult.Dead;
+                if (digit < 0) return false;
                 CodePoint = (CodePoint << 4) | digit;
                 HexDigits++;
-                if (HexDigits == 2 && CodePoint is >= 0xD8 and <= 0xDF) return ScanResult.Dead; // a surrogate
+                if (HexDigits == 2 && CodePoint is >= 0xD8 and <= 0xDF) return false; // a surrogate
                 if (HexDigits == 4) Complete(CodePoint, spec, graphemes);
-                return ScanResult.Inside;
+                return true;
             default:
-                return ScanResult.Dead;
+                return false;
         }
     }
 
@@ -140,13 +145,35 @@ internal struct StringScan : IEquatable<StringScan>
         CodePoint = 0;
     }
 
-    /// <summary>minLength can still be met within maxLength: each further character may add one cluster, except the
-    /// first after a blocking or still-open character.</summary>
-    public readonly bool Feasible(StringSpec spec)
+    /// <summary>minLength can still be met within maxLength (<see cref="Slack"/>).</summary>
+    public readonly bool Feasible(StringSpec spec, GraphemeClasses graphemes) =>
+        Clusters >= spec.MinLength || spec.MaxLength == StringSpec.Unbounded || (long)spec.MaxLength + Slack(graphemes) >= spec.MinLength;
+
+    /// <summary>
+    /// The most clusters the string can still reach is maxLength + Slack: each further character adds at most one
+    /// cluster for one character of budget, and appending 'a's achieves that except after a blocking character
+    /// (-1); a character still open (UTF-8 bytes or an escape to come) adds the best its possible completions can
+    /// (+1 counts and does not block, -1 does not count and blocks), known from the range of code points its bytes
+    /// so far allow.
+    /// </summary>
+    public readonly int Slack(GraphemeClasses graphemes)
     {
-        if (Clusters >= spec.MinLength || spec.MaxLength == StringSpec.Unbounded) return true;
-        int lost = Phase == StringPhase.Content && !PrevBlocks ? 0 : 1;
-        return (long)Clusters + (spec.MaxLength - Chars) - lost >= spec.MinLength;
+        int settled = Clusters - Chars;
+        switch (Phase)
+        {
+            case StringPhase.Utf8:
+                int rest = 6 * (Pending - 1);
+                int lo = ((CodePoint << 6) | (NextLo & 0x3F)) << rest;
+                int hi = (((CodePoint << 6) | (NextHi & 0x3F)) << rest) | ((1 << rest) - 1);
+                return settled + graphemes.BestCompletion(lo, hi, PrevBlocks);
+            case StringPhase.Escape:
+                return settled + (PrevBlocks ? 0 : 1); // \" completes it: counts unless blocked, never blocks
+            case StringPhase.Unicode:
+                int shift = 4 * (4 - HexDigits);
+                return settled + graphemes.BestCompletion(CodePoint << shift, ((CodePoint + 1) << shift) - 1, PrevBlocks);
+            default:
+                return settled - (PrevBlocks ? 1 : 0);
+        }
     }
 
     public readonly bool Equals(StringScan o) =>

@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using R1Sharp.Tokenization;
 
@@ -123,8 +122,8 @@ public sealed class TokenVocabulary
     internal ushort[] StringChars = [];       // characters begun
     internal ushort[] StringClusters = [];    // clusters counted, previous character not blocking
     internal ushort[] StringClustersBlocked = []; // the same after a blocking character
-    internal short[] StringMinExcess = [];    // min over checks of clusters - chars - lost (see Feasible), not blocked
-    internal short[] StringMinExcessBlocked = [];
+    internal short[] StringMinSlack = [];    // least StringScan.Slack after any byte, previous character not blocking
+    internal short[] StringMinSlackBlocked = [];
     internal int[] ContentByChars = [];       // content tokens sorted by StringChars
     internal int[] ContentCharsFrom = [];     // ContentCharsFrom[c] = first index in ContentByChars with chars >= c
     internal int MaxContentChars;
@@ -137,21 +136,21 @@ public sealed class TokenVocabulary
         StringChars = new ushort[Size];
         StringClusters = new ushort[Size];
         StringClustersBlocked = new ushort[Size];
-        StringMinExcess = new short[Size];
-        StringMinExcessBlocked = new short[Size];
+        StringMinSlack = new short[Size];
+        StringMinSlackBlocked = new short[Size];
         var graphemes = GraphemeClasses.Shared;
         var content = new List<int>();
         foreach (int id in ids)
         {
             var bytes = _bytes[id]!;
-            var (kind, chars, clusters, excess) = ScanAsContent(bytes, prevBlocks: false, graphemes);
-            var (_, _, clustersBlocked, excessBlocked) = ScanAsContent(bytes, prevBlocks: true, graphemes);
+            var (kind, chars, clusters, slack) = ScanAsContent(bytes, prevBlocks: false, graphemes);
+            var (_, _, clustersBlocked, slackBlocked) = ScanAsContent(bytes, prevBlocks: true, graphemes);
             StringKind[id] = kind;
             StringChars[id] = (ushort)Math.Min(chars, ushort.MaxValue);
             StringClusters[id] = (ushort)Math.Min(clusters, ushort.MaxValue);
             StringClustersBlocked[id] = (ushort)Math.Min(clustersBlocked, ushort.MaxValue);
-            StringMinExcess[id] = (short)Math.Max(excess, short.MinValue);
-            StringMinExcessBlocked[id] = (short)Math.Max(excessBlocked, short.MinValue);
+            StringMinSlack[id] = (short)Math.Clamp(slack, short.MinValue, short.MaxValue);
+            StringMinSlackBlocked[id] = (short)Math.Clamp(slackBlocked, short.MinValue, short.MaxValue);
             if (kind == Content) content.Add(id);
         }
         ContentByChars = [.. content.OrderBy(id => StringChars[id]).ThenBy(id => id)];
@@ -182,35 +181,24 @@ public sealed class TokenVocabulary
         for (int i = 0; i < NodeByte.Length; i++) ClosingBelow[i] = closingPrefix[NodeEnd[i]] - closingPrefix[i] > 0;
     }
 
-    /// <summary>Reads a token inside an unbounded string from a clean state, recording at each point where
-    /// <see cref="StringScan.Step"/> checks feasibility the excess clusters - chars - lost (its minimum lets a mask
-    /// decide bounded strings without re-reading the token).</summary>
-    private static (byte Kind, int Chars, int Clusters, int MinExcess) ScanAsContent(byte[] bytes, bool prevBlocks, GraphemeClasses graphemes)
+    /// <summary>Reads a token inside an unbounded string from a clean state, recording the least
+    /// <see cref="StringScan.Slack"/> after any of its bytes (what a bounded string's feasibility checks see), so a
+    /// mask decides bounded strings without re-reading the token.</summary>
+    private static (byte Kind, int Chars, int Clusters, int MinSlack) ScanAsContent(byte[] bytes, bool prevBlocks, GraphemeClasses graphemes)
     {
         var s = StringScan.Opened(isKey: false);
         s.PrevBlocks = prevBlocks;
-        int minExcess = int.MaxValue;
+        int minSlack = int.MaxValue;
         foreach (byte b in bytes)
         {
-            bool check = s.Phase == StringPhase.Content && b != (byte)'"';
             switch (s.Step(b, StringSpec.Any, graphemes))
             {
                 case ScanResult.Dead: return (Invalid, 0, 0, 0);
-                case ScanResult.Closed: return (Closing, s.Chars, s.Clusters, minExcess);
+                case ScanResult.Closed: return (Closing, s.Chars, s.Clusters, minSlack);
             }
-            if (check)
-            {
-                int lost = s.Phase == StringPhase.Content && !s.PrevBlocks ? 0 : 1;
-                minExcess = Math.Min(minExcess, s.Clusters - s.Chars - lost);
-            }
+            minSlack = Math.Min(minSlack, s.Slack(graphemes));
         }
-        return (Content, s.Chars, s.Clusters, minExcess);
+        return (Content, s.Chars, s.Clusters, minSlack);
     }
 
-    internal static int PopCount(ulong[] bits)
-    {
-        int n = 0;
-        foreach (ulong w in bits) n += BitOperations.PopCount(w);
-        return n;
-    }
 }
