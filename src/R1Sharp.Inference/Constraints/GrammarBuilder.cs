@@ -259,30 +259,41 @@ internal sealed class GrammarBuilder
         }
     }
 
-    /// <summary>Keeps the live part: returns false when the start node cannot complete.</summary>
+    /// <summary>Keeps the live part: returns false when the start node cannot complete. Liveness spreads backwards from
+    /// rule ends along reversed edges (a call edge counts once both its callee start and its return node are live).</summary>
     private static bool Prune(GrammarNode[] nodes, int start)
     {
         var live = new bool[nodes.Length];
-        bool changed = true;
-        while (changed)
+        var preds = new List<int>[nodes.Length];
+        var callers = new List<int>[nodes.Length]; // nodes whose call edges name this node (as start or return)
+        void Link(List<int>[] lists, int to, int from) => (lists[to] ??= []).Add(from);
+        for (int i = 0; i < nodes.Length; i++)
         {
-            changed = false;
-            for (int i = 0; i < nodes.Length; i++)
+            var n = nodes[i];
+            foreach (int t in n.Epsilon) Link(preds, t, i);
+            foreach (var e in n.Bytes) Link(preds, e.Target, i);
+            foreach (var e in n.Tokens) Link(preds, e.Target, i);
+            if (n.Kind != NodeKind.Plain) Link(preds, n.Next, i);
+            foreach (var c in n.CallEdges)
             {
-                if (live[i]) continue;
-                var n = nodes[i];
-                bool l = n.IsRuleEnd
-                    || n.Epsilon.Any(t => live[t])
-                    || n.Bytes.Any(e => live[e.Target])
-                    || n.Tokens.Any(e => live[e.Target])
-                    || n.Kind != NodeKind.Plain && live[n.Next]
-                    || n.CallEdges.Any(c => live[c.Start] && live[c.Return]);
-                if (l)
-                {
-                    live[i] = true;
-                    changed = true;
-                }
+                Link(callers, c.Start, i);
+                Link(callers, c.Return, i);
             }
+        }
+        var work = new Stack<int>();
+        void MarkLive(int i)
+        {
+            if (live[i]) return;
+            live[i] = true;
+            work.Push(i);
+        }
+        for (int i = 0; i < nodes.Length; i++) if (nodes[i].IsRuleEnd) MarkLive(i);
+        while (work.TryPop(out int x))
+        {
+            if (preds[x] is { } ps) foreach (int p in ps) MarkLive(p);
+            if (callers[x] is { } cs)
+                foreach (int c in cs)
+                    if (!live[c] && nodes[c].CallEdges.Any(e => live[e.Start] && live[e.Return])) MarkLive(c);
         }
         foreach (var n in nodes)
         {
