@@ -12,22 +12,33 @@ internal static class Generation
     public sealed record Result(string Text, bool Finished, int Tokens, List<int> Ids);
 
     /// <summary>Runs until the constraint must end, an end-of-generation token is drawn, or <paramref name="maxTokens"/>.</summary>
-    /// <param name="nextLogits">logits for the next token given the previous one (-1 at the start); a fresh array.</param>
-    public static Result Run(GrammarConstraint constraint, Tokenizer tokenizer, Func<int, float[]> nextLogits, bool greedy, int seed, int maxTokens)
+    /// <param name="nextLogits">logits for the next token given the previous one (-1 at the start), a fresh array; null
+    /// for random logits: i.i.d. uniform in [0, 8) (a model with no preference), drawn only where the mask left a token.</param>
+    public static Result Run(GrammarConstraint constraint, Tokenizer tokenizer, Func<int, float[]>? nextLogits, bool greedy, int seed, int maxTokens)
     {
         var rng = new Random(seed);
         var bytes = new List<byte>();
         var ids = new List<int>();
         int last = -1;
         var eog = tokenizer.EndOfGenerationIds;
+        var random = nextLogits == null ? new float[tokenizer.VocabSize] : null;
         for (int step = 0; step < maxTokens; step++)
         {
             if (constraint.MustEnd) return new Result(Encoding.UTF8.GetString([.. bytes]), true, step, ids);
-            float[] logits = nextLogits(last);
+            float[] logits;
+            if (random != null)
+            {
+                Array.Clear(random);
+                logits = random;
+            }
+            else logits = nextLogits!(last);
             constraint.Mask(logits);
             if (!constraint.CanEnd) foreach (int e in eog) logits[e] = float.NegativeInfinity;
+            if (random != null)
+                for (int i = 0; i < logits.Length; i++)
+                    if (logits[i] == 0) logits[i] = rng.NextSingle() * 8;
             bool any = false;
-            for (int i = 0; i < logits.Length && !any; i++) any = !eog.Contains(i) && float.IsFinite(logits[i]);
+            for (int i = 0; i < logits.Length && !any; i++) any = float.IsFinite(logits[i]) && !eog.Contains(i);
             Assert.True(any, $"dead end after {Encoding.UTF8.GetString([.. bytes])}");
             int t = greedy ? ArgMax(logits) : Draw(logits, rng);
             if (eog.Contains(t))
@@ -68,18 +79,5 @@ internal static class Generation
             if (u < acc) return i;
         }
         return lastFinite;
-    }
-
-    /// <summary>Random logits, i.i.d. uniform in [0, 8): a model with no preference (temperature-1 draws are near
-    /// uniform over the allowed tokens, greedy picks an arbitrary one).</summary>
-    public static Func<int, float[]> RandomLogits(int vocab, int seed)
-    {
-        var rng = new Random(seed * 7919 + 1);
-        return _ =>
-        {
-            var l = new float[vocab];
-            for (int i = 0; i < l.Length; i++) l[i] = rng.NextSingle() * 8;
-            return l;
-        };
     }
 }
