@@ -19,7 +19,6 @@ public sealed class GrammarConstraint : ITokenConstraint
     private readonly ConfigSet[] _levels;
     private readonly ConfigSet _clean = new(), _others = new(), _byteA = new(), _byteB = new(), _tokens = new();
     private readonly ulong[] _allowed;
-    private readonly ulong[] _endOfGeneration;
     private readonly MatchConfig[] _one = new MatchConfig[1];
     private ConfigSet _current = new();
     private bool _allowedValid;
@@ -37,9 +36,6 @@ public sealed class GrammarConstraint : ITokenConstraint
         _levels = new ConfigSet[vocabulary.MaxDepth + 1];
         for (int i = 0; i < _levels.Length; i++) _levels[i] = new ConfigSet();
         _allowed = new ulong[(vocabulary.Size + 63) / 64];
-        _endOfGeneration = new ulong[_allowed.Length];
-        for (int id = 0; id < vocabulary.Size; id++)
-            if (vocabulary.IsEndOfGeneration(id)) _endOfGeneration[id >> 6] |= 1UL << id;
         _stepper.Start(_current);
     }
 
@@ -78,9 +74,10 @@ public sealed class GrammarConstraint : ITokenConstraint
     {
         ComputeAllowed();
         int n = Math.Min(logits.Length, _vocab.Size);
+        var endOfGeneration = _vocab.EndOfGenerationBits;
         for (int w = 0; w * 64 < n; w++)
         {
-            ulong banned = ~(_allowed[w] | _endOfGeneration[w]);
+            ulong banned = ~(_allowed[w] | endOfGeneration[w]);
             if (w * 64 + 64 > n) banned &= (1UL << (n - w * 64)) - 1;
             while (banned != 0)
             {

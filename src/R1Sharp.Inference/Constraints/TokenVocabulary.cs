@@ -24,20 +24,19 @@ public sealed class TokenVocabulary
     private static readonly ConditionalWeakTable<Tokenizer, TokenVocabulary> s_cache = new();
 
     private readonly byte[]?[] _bytes;
-    private readonly bool[] _endOfGeneration;
 
     public TokenVocabulary(Tokenizer tokenizer)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         Size = tokenizer.VocabSize;
         _bytes = new byte[Size][];
-        _endOfGeneration = new bool[Size];
-        foreach (int id in tokenizer.EndOfGenerationIds) _endOfGeneration[id] = true;
+        EndOfGenerationBits = new ulong[(Size + 63) / 64];
+        foreach (int id in tokenizer.EndOfGenerationIds) EndOfGenerationBits[id >> 6] |= 1UL << id;
         var normal = new List<int>();
         for (int id = 0; id < Size; id++)
         {
             var b = tokenizer.TokenBytes(id);
-            if (tokenizer.GetTokenType(id) != TokenType.Normal || b.IsEmpty || _endOfGeneration[id]) continue;
+            if (tokenizer.GetTokenType(id) != TokenType.Normal || b.IsEmpty || IsEndOfGeneration(id)) continue;
             _bytes[id] = b.ToArray();
             normal.Add(id);
         }
@@ -54,7 +53,10 @@ public sealed class TokenVocabulary
     /// <summary>Every byte is a token of its own: whatever the grammar allows next, some token spells it (no dead ends).</summary>
     public bool HasAllBytes { get; }
 
-    internal bool IsEndOfGeneration(int id) => _endOfGeneration[id];
+    internal bool IsEndOfGeneration(int id) => (EndOfGenerationBits[id >> 6] & (1UL << id)) != 0;
+
+    /// <summary>End-of-generation tokens as a bitset (one bit per token id).</summary>
+    internal ulong[] EndOfGenerationBits { get; }
 
     /// <summary>The bytes of a token that may match text; null for special and empty tokens.</summary>
     internal byte[]? Bytes(int id) => _bytes[id];
