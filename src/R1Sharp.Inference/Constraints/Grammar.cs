@@ -9,6 +9,11 @@ namespace R1Sharp.Inference.Constraints;
 /// </summary>
 public sealed class Grammar
 {
+    // The generic JSON grammars under default options are the same for every request (and the largest: every nesting
+    // level is unrolled), so they are compiled once.
+    private static readonly Lazy<Grammar> s_jsonObject = new(() => Compile(GrammarExpr.Sequence(GrammarExpr.JsonWhitespace(), GrammarExpr.AnyJsonObject())));
+    private static readonly Lazy<Grammar> s_jsonValue = new(() => Compile(GrammarExpr.Sequence(GrammarExpr.JsonWhitespace(), GrammarExpr.AnyJsonValue())));
+
     private Grammar(GrammarNode[] nodes, int start)
     {
         Nodes = nodes;
@@ -43,9 +48,11 @@ public sealed class Grammar
 
     /// <summary>Any JSON object (OpenAI's <c>{"type": "json_object"}</c>), optionally preceded by whitespace.</summary>
     public static Grammar JsonObject(JsonGrammarOptions? options = null) =>
-        Compile(GrammarExpr.Sequence(GrammarExpr.JsonWhitespace(), GrammarExpr.AnyJsonObject()), options);
+        options == null || options == JsonGrammarOptions.Default ? s_jsonObject.Value
+            : Compile(GrammarExpr.Sequence(GrammarExpr.JsonWhitespace(), GrammarExpr.AnyJsonObject()), options);
 
     /// <summary>Any JSON value (Ollama's <c>"format": "json"</c>), optionally preceded by whitespace.</summary>
     public static Grammar JsonValue(JsonGrammarOptions? options = null) =>
-        Compile(GrammarExpr.Sequence(GrammarExpr.JsonWhitespace(), GrammarExpr.AnyJsonValue()), options);
+        options == null || options == JsonGrammarOptions.Default ? s_jsonValue.Value
+            : Compile(GrammarExpr.Sequence(GrammarExpr.JsonWhitespace(), GrammarExpr.AnyJsonValue()), options);
 }
