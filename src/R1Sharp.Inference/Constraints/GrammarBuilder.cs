@@ -42,6 +42,16 @@ internal sealed class GrammarBuilder
         return _nodes.Count - 1;
     }
 
+    /// <summary>A terminal node entered from <paramref name="from"/> that continues at <paramref name="to"/>.</summary>
+    private int Terminal(NodeKind kind, int from, int to)
+    {
+        int n = NewNode();
+        _nodes[n].Kind = kind;
+        _nodes[n].Next = to;
+        Epsilon(from, n);
+        return n;
+    }
+
     private void Epsilon(int from, int to) => _nodes[from].Epsilon = [.. _nodes[from].Epsilon, to];
 
     private void Byte(int from, byte lo, byte hi, int to) => _nodes[from].Bytes = [.. _nodes[from].Bytes, new ByteEdge(lo, hi, to)];
@@ -101,18 +111,10 @@ internal sealed class GrammarBuilder
                 Lower(JsonSchemaCompiler.Compile(schema.Schema, _options), from, to);
                 break;
             case StringExpr str:
-                int sn = NewNode();
-                _nodes[sn].Kind = NodeKind.String;
-                _nodes[sn].String = str.Spec;
-                _nodes[sn].Next = to;
-                Epsilon(from, sn);
+                _nodes[Terminal(NodeKind.String, from, to)].String = str.Spec;
                 break;
             case NumberExpr num:
-                int nn = NewNode();
-                _nodes[nn].Kind = NodeKind.Number;
-                _nodes[nn].Number = num.Spec;
-                _nodes[nn].Next = to;
-                Epsilon(from, nn);
+                _nodes[Terminal(NodeKind.Number, from, to)].Number = num.Spec;
                 break;
             case RuleExpr call:
                 if (!_rules.TryGetValue(call.Rule, out var rule))

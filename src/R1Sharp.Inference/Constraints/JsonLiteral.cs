@@ -1,11 +1,12 @@
 using System.Text;
 using System.Text.Json;
+using R1Sharp.Tokenization.Templates;
 
 namespace R1Sharp.Inference.Constraints;
 
 /// <summary>The one JSON text generated for a literal (enum/const value, property name): compact, strings with only
-/// the escapes JSON requires (quote, backslash, control characters) and other characters as raw UTF-8, numbers as
-/// written in the schema. And a canonical key per value for equality as JSON Schema defines it (1 equals 1.0).</summary>
+/// the escapes JSON requires (quote, backslash, control characters) and other characters as raw UTF-8 (as Python's
+/// json.dumps writes them), numbers as written in the schema. And a canonical key per value for equality as JSON Schema defines it (1 equals 1.0).</summary>
 internal static class JsonLiteral
 {
     public static byte[] Encode(JsonElement value)
@@ -60,32 +61,20 @@ internal static class JsonLiteral
         }
     }
 
+    private static readonly UTF8Encoding s_strictUtf8 = new(false, throwOnInvalidBytes: true);
+
+    /// <summary>Python's json.dumps of a string (the chat templates' tojson): the same escapes.</summary>
     private static void WriteString(StringBuilder sb, string s)
     {
-        sb.Append('"');
-        for (int i = 0; i < s.Length; i++)
+        try
         {
-            char c = s[i];
-            if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
-            {
-                sb.Append(c).Append(s[++i]);
-                continue;
-            }
-            if (char.IsSurrogate(c)) throw new ArgumentException("a string with an unpaired surrogate cannot be written as UTF-8");
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                case '\b': sb.Append("\\b"); break;
-                case '\f': sb.Append("\\f"); break;
-                case < ' ': sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture)); break;
-                default: sb.Append(c); break;
-            }
+            s_strictUtf8.GetByteCount(s);
         }
-        sb.Append('"');
+        catch (EncoderFallbackException)
+        {
+            throw new ArgumentException("a string with an unpaired surrogate cannot be written as UTF-8");
+        }
+        sb.Append(JinjaJson.Dumps(s));
     }
 
     /// <summary>Equal for values JSON Schema's enum/const consider equal: numbers by value, objects regardless of
