@@ -492,9 +492,9 @@ internal sealed class JsonSchemaCompiler
             case StringExpr:
                 set.Add((byte)'"');
                 return false;
-            case NumberExpr:
-                set.Add((byte)'-');
-                for (byte d = (byte)'0'; d <= (byte)'9'; d++) set.Add(d);
+            case NumberExpr n:
+                if (n.Spec.Lo < 0) set.Add((byte)'-');
+                if (n.Spec.Hi >= 0) for (byte d = (byte)'0'; d <= (byte)'9'; d++) set.Add(d);
                 return false;
             case ObjectExpr:
                 set.Add((byte)'{');

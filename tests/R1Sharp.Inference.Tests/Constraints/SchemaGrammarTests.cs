@@ -158,6 +158,7 @@ public class SchemaGrammarTests
         In(tagged, """{"kind":"cat","lives":9}""", """{"kind":"wolf"}""");
         Out(tagged, """{"kind":"cat","good":true}""", """{"kind":"fox"}""");
         In("""{"oneOf":[{"type":"string"},{"type":"integer"},{"type":"object","additionalProperties":false}]}""", "\"s\"", "2", "{}");
+        In("""{"oneOf":[{"type":"integer","minimum":0},{"type":"number","exclusiveMaximum":0}]}""", "0", "7", "-0.5");
     }
 
     [Fact]
