@@ -79,6 +79,11 @@ public sealed class GrammarConstraint : ITokenConstraint
         {
             ulong banned = ~(_allowed[w] | endOfGeneration[w]);
             if (w * 64 + 64 > n) banned &= (1UL << (n - w * 64)) - 1;
+            else if (banned == ulong.MaxValue)
+            {
+                logits.Slice(w * 64, 64).Fill(float.NegativeInfinity); // most words outside strings: one vector fill
+                continue;
+            }
             while (banned != 0)
             {
                 logits[w * 64 + BitOperations.TrailingZeroCount(banned)] = float.NegativeInfinity;
