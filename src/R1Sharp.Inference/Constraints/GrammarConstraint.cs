@@ -31,6 +31,8 @@ public sealed class GrammarConstraint : ITokenConstraint
             foreach (var e in n.Tokens)
                 if ((uint)e.Token >= (uint)vocabulary.Size)
                     throw new ArgumentException($"the grammar names token {e.Token}, outside the vocabulary of {vocabulary.Size}", nameof(grammar));
+                else if (vocabulary.IsEndOfGeneration(e.Token))
+                    throw new ArgumentException($"the grammar names token {e.Token}, an end-of-generation token (those are the engine's: it ends the request when MustEnd)", nameof(grammar));
         _vocab = vocabulary;
         _stepper = new GrammarStepper(grammar, GraphemeClasses.Shared);
         _levels = new ConfigSet[vocabulary.MaxDepth + 1];

@@ -170,6 +170,9 @@ public class TokenMaskTests
         Assert.All(logits[tok.VocabSize..], l => Assert.Equal(float.NegativeInfinity, l));
         Assert.Throws<InvalidOperationException>(() => c.Accept(tok.FindToken("<think>")!.Value));
         Assert.Throws<InvalidOperationException>(() => c.Accept(tok.Encode("]")[0]));
+        int eos = tok.EndOfGenerationIds.First();
+        Assert.Throws<ArgumentException>(() => new GrammarConstraint(Grammar.Compile(GrammarExpr.Token(eos)), tok));
+        Assert.Throws<ArgumentException>(() => new GrammarConstraint(Grammar.Compile(GrammarExpr.Token(tok.VocabSize)), tok));
         Assert.True(TokenVocabulary.For(tok).HasAllBytes);
         Assert.True(TokenVocabulary.For(Tokenizer(TinyModel)).HasAllBytes);
     }
