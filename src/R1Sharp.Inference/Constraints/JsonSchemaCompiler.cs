@@ -350,7 +350,7 @@ internal sealed class JsonSchemaCompiler
                     if (isRequired) return null;
                     continue;
                 }
-                members.Add(new ObjectMember(JsonLiteral.EncodeString(p.Name), v, isRequired));
+                members.Add(new ObjectMember(KeyLiteral(p.Name, path), v, isRequired));
             }
         var additionalSchema = additional ?? s_true;
         foreach (string name in required)
@@ -360,7 +360,7 @@ internal sealed class JsonSchemaCompiler
                 return Empty("required", path, $"required property '{name}' is not in properties and additionalProperties is false");
             var v = Value(additionalSchema, $"{path}/additionalProperties", depth + 1);
             if (v == null) return null;
-            members.Add(new ObjectMember(JsonLiteral.EncodeString(name), v, true));
+            members.Add(new ObjectMember(KeyLiteral(name, path), v, true));
         }
         // Without additionalProperties, an object that lists properties gets only those (a valid subset); one that
         // lists none gets any members.
@@ -370,6 +370,18 @@ internal sealed class JsonSchemaCompiler
             : new StringSpec(0, StringSpec.Unbounded, isKey: true, declared.Select(StringScan.HashOf).ToHashSet());
         var rule = new GrammarRule($"object {path} at depth {depth}") { Body = new ObjectExpr([.. members], additionalValue, keySpec) };
         return new RuleExpr(rule);
+    }
+
+    private static byte[] KeyLiteral(string name, string path)
+    {
+        try
+        {
+            return JsonLiteral.EncodeString(name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UnsupportedSchemaException("properties", path, $"property name {System.Text.Json.JsonSerializer.Serialize(name)}: {e.Message}");
+        }
     }
 
     private GrammarExpr? ArrayRule(JsonElement s, string path, int depth)

@@ -34,12 +34,7 @@ internal struct StringScan : IEquatable<StringScan>
     public static ulong HashOf(string name)
     {
         ulong h = FnvOffset;
-        for (int i = 0; i < name.Length; i++)
-        {
-            int cp = char.ConvertToUtf32(name, i);
-            if (cp > 0xFFFF) i++;
-            h = (h ^ (uint)cp) * FnvPrime;
-        }
+        foreach (var rune in name.EnumerateRunes()) h = (h ^ (uint)rune.Value) * FnvPrime; // (a lone surrogate, never generated, hashes as U+FFFD)
         return h;
     }
 

@@ -39,14 +39,14 @@ internal static class Generation
                     if (logits[i] == 0) logits[i] = rng.NextSingle() * 8;
             bool any = false;
             for (int i = 0; i < logits.Length && !any; i++) any = float.IsFinite(logits[i]) && !eog.Contains(i);
-            Assert.True(any, $"dead end after {Encoding.UTF8.GetString([.. bytes])}");
+            if (!any) Assert.Fail($"dead end after {Encoding.UTF8.GetString([.. bytes])}");
             int t = greedy ? ArgMax(logits) : Draw(logits, rng);
             if (eog.Contains(t))
             {
                 Assert.True(constraint.CanEnd);
                 return new Result(Encoding.UTF8.GetString([.. bytes]), true, step, ids);
             }
-            Assert.True(constraint.Allows(t), $"token {t} drawn from the mask but not allowed");
+            if (!constraint.Allows(t)) Assert.Fail($"token {t} drawn from the mask but not allowed");
             constraint.Accept(t);
             bytes.AddRange(tokenizer.TokenBytes(t).ToArray());
             ids.Add(t);

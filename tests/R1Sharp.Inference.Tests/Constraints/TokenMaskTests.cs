@@ -77,7 +77,7 @@ public class TokenMaskTests
     public void R1VocabularyMaskIsExact()
     {
         var tok = Tokenizer(R1Vocab);
-        foreach (string json in new[] { Schemas.All[0].Json, Schemas.All[5].Json, Schemas.All[6].Json })
+        foreach (string json in new[] { Schemas.All[5].Json, Schemas.All[6].Json }) // bounded strings, free keys
             CheckAgainstBruteForce(Schema(json), tok, seed: 1, steps: 36, stride: 6);
         CheckAgainstBruteForce(Grammar.JsonValue(), tok, seed: 2, steps: 30, stride: 5);
     }
