@@ -195,15 +195,22 @@ public sealed class GrammarConstraint : ITokenConstraint
             return;
         }
         int need = spec.MinLength - s.Clusters;
-        var clusters = s.PrevBlocks ? v.StringClustersBlocked : v.StringClusters;
-        var slack = s.PrevBlocks ? v.StringMinSlackBlocked : v.StringMinSlack;
+        var clusters = s.PrevBlocks ? v.SortedClustersBlocked : v.SortedClusters;
+        var slack = s.PrevBlocks ? v.SortedSlackBlocked : v.SortedSlack;
         int end = v.ContentCharsFrom[Math.Min(budget, v.MaxContentChars) + 1];
-        _one[0] = c;
-        for (int k = 0; k < end; k++)
+        // A token of n characters lowers the slack by at most n + 1: up to budget - need - 1 characters it always fits.
+        int sure = Math.Min(budget - need - 1, Math.Min(budget, TokenVocabulary.ThresholdSets - 1));
+        int first = 0;
+        if (sure >= 1)
         {
-            int id = v.ContentByChars[k];
-            if (slack[id] >= need - budget) Allow(id);
-            else if (clusters[id] >= need && _stepper.StepBytes(_one, v.Bytes(id)!, _byteA, _byteB).Count > 0) Allow(id);
+            Or(v.ContentUpTo[sure]);
+            first = v.ContentCharsFrom[sure + 1];
+        }
+        _one[0] = c;
+        for (int k = first; k < end; k++)
+        {
+            if (slack[k] >= need - budget) Allow(v.ContentByChars[k]);
+            else if (clusters[k] >= need && _stepper.StepBytes(_one, v.Bytes(v.ContentByChars[k])!, _byteA, _byteB).Count > 0) Allow(v.ContentByChars[k]);
         }
     }
 

@@ -120,63 +120,60 @@ public sealed class TokenVocabulary
     }
 
     // ---- tokens as JSON string content, read from a clean state ----
-    internal byte[] StringKind = [];
-    internal ushort[] StringChars = [];       // characters begun
-    internal ushort[] StringClusters = [];    // clusters counted, previous character not blocking
-    internal ushort[] StringClustersBlocked = []; // the same after a blocking character
-    internal short[] StringMinSlack = [];    // least StringScan.Slack after any byte, previous character not blocking
-    internal short[] StringMinSlackBlocked = [];
-    internal int[] ContentByChars = [];       // content tokens sorted by StringChars
-    internal int[] ContentCharsFrom = [];     // ContentCharsFrom[c] = first index in ContentByChars with chars >= c
+    internal int[] ContentByChars = [];       // content tokens (never closing the string) sorted by characters begun
+    // In ContentByChars order (scanned in a row): least StringScan.Slack after any byte, and clusters counted; each for
+    // a previous character that does not block and one that does.
+    internal short[] SortedSlack = [], SortedSlackBlocked = [];
+    internal ushort[] SortedClusters = [], SortedClustersBlocked = [];
+    internal int[] ContentCharsFrom = [];     // ContentCharsFrom[c] = first index in ContentByChars with >= c characters
     internal int MaxContentChars;
     internal ulong[] ContentAll = [];
     internal ulong[][] ContentUpTo = [];      // ContentUpTo[k]: content tokens of at most k characters
 
     private void BuildStringTable(List<int> ids)
     {
-        StringKind = new byte[Size];
-        StringChars = new ushort[Size];
-        StringClusters = new ushort[Size];
-        StringClustersBlocked = new ushort[Size];
-        StringMinSlack = new short[Size];
-        StringMinSlackBlocked = new short[Size];
         var graphemes = GraphemeClasses.Shared;
-        var content = new List<int>();
+        var kinds = new byte[Size];
+        var chars = new int[Size];
+        var scans = new Dictionary<int, (int Clusters, int Slack, int ClustersBlocked, int SlackBlocked)>();
         foreach (int id in ids)
         {
             var bytes = _bytes[id]!;
-            var (kind, chars, clusters, slack) = ScanAsContent(bytes, prevBlocks: false, graphemes);
+            var (kind, n, clusters, slack) = ScanAsContent(bytes, prevBlocks: false, graphemes);
+            kinds[id] = kind;
+            chars[id] = n;
+            if (kind != Content) continue;
             var (_, _, clustersBlocked, slackBlocked) = ScanAsContent(bytes, prevBlocks: true, graphemes);
-            StringKind[id] = kind;
-            StringChars[id] = (ushort)Math.Min(chars, ushort.MaxValue);
-            StringClusters[id] = (ushort)Math.Min(clusters, ushort.MaxValue);
-            StringClustersBlocked[id] = (ushort)Math.Min(clustersBlocked, ushort.MaxValue);
-            StringMinSlack[id] = (short)Math.Clamp(slack, short.MinValue, short.MaxValue);
-            StringMinSlackBlocked[id] = (short)Math.Clamp(slackBlocked, short.MinValue, short.MaxValue);
-            if (kind == Content) content.Add(id);
+            scans[id] = (clusters, slack, clustersBlocked, slackBlocked);
         }
-        ContentByChars = [.. content.OrderBy(id => StringChars[id]).ThenBy(id => id)];
-        MaxContentChars = content.Count == 0 ? 0 : StringChars[ContentByChars[^1]];
+        ContentByChars = [.. scans.Keys.OrderBy(id => chars[id]).ThenBy(id => id)];
+        static short Short(int x) => (short)Math.Clamp(x, short.MinValue, short.MaxValue);
+        static ushort UShort(int x) => (ushort)Math.Min(x, ushort.MaxValue);
+        SortedSlack = [.. ContentByChars.Select(id => Short(scans[id].Slack))];
+        SortedSlackBlocked = [.. ContentByChars.Select(id => Short(scans[id].SlackBlocked))];
+        SortedClusters = [.. ContentByChars.Select(id => UShort(scans[id].Clusters))];
+        SortedClustersBlocked = [.. ContentByChars.Select(id => UShort(scans[id].ClustersBlocked))];
+        MaxContentChars = ContentByChars.Length == 0 ? 0 : chars[ContentByChars[^1]];
         ContentCharsFrom = new int[MaxContentChars + 2];
         for (int c = 0, i = 0; c < ContentCharsFrom.Length; c++)
         {
-            while (i < ContentByChars.Length && StringChars[ContentByChars[i]] < c) i++;
+            while (i < ContentByChars.Length && chars[ContentByChars[i]] < c) i++;
             ContentCharsFrom[c] = i;
         }
         int words = (Size + 63) / 64;
         ContentAll = new ulong[words];
         ContentUpTo = new ulong[ThresholdSets][];
         for (int k = 0; k < ThresholdSets; k++) ContentUpTo[k] = new ulong[words];
-        foreach (int id in content)
+        foreach (int id in ContentByChars)
         {
             ContentAll[id >> 6] |= 1UL << id;
-            for (int k = StringChars[id]; k < ThresholdSets; k++) ContentUpTo[k][id >> 6] |= 1UL << id;
+            for (int k = chars[id]; k < ThresholdSets; k++) ContentUpTo[k][id >> 6] |= 1UL << id;
         }
         var closingPrefix = new int[NodeByte.Length + 1];
         for (int i = 0; i < NodeByte.Length; i++)
         {
             bool closing = false;
-            for (int t = 0; t < NodeTokenCount[i]; t++) closing |= StringKind[SortedTokens[NodeTokenStart[i] + t]] == Closing;
+            for (int t = 0; t < NodeTokenCount[i]; t++) closing |= kinds[SortedTokens[NodeTokenStart[i] + t]] == Closing;
             closingPrefix[i + 1] = closingPrefix[i] + (closing ? 1 : 0);
         }
         ClosingBelow = new bool[NodeByte.Length];
