@@ -220,6 +220,24 @@ public class SchemaGrammarTests
         Assert.True(s.IsFinished);
     }
 
+    [Fact]
+    public void ComposedGrammarsChooseAndRepeat()
+    {
+        GrammarExpr Call(string name, string schema) => GrammarExpr.Sequence(GrammarExpr.Text(name + ":"), GrammarExpr.JsonSchema(schema));
+        var g = Grammar.Compile(GrammarExpr.Sequence(
+            GrammarExpr.Text("<calls>"),
+            GrammarExpr.Repeat(GrammarExpr.Choice(Call("a", """{"type":"integer","minimum":0}"""), Call("b", """{"type":"boolean"}""")), 1, 2),
+            GrammarExpr.Text("</calls>")));
+        foreach (string t in new[] { "<calls>a:1</calls>", "<calls>b:true</calls>", "<calls>a:0b:false</calls>", "<calls>b:trueb:true</calls>" })
+            Assert.True(Accepts(g, t), t);
+        foreach (string t in new[] { "<calls></calls>", "<calls>a:-1</calls>", "<calls>a:1a:2a:3</calls>", "<calls>c:1</calls>", "<calls>a: 1</calls>", "<calls>a:1</calls> " })
+            Assert.False(Accepts(g, t), t);
+        var unbounded = Grammar.Compile(GrammarExpr.Repeat(GrammarExpr.Text("ab"), 0, null));
+        Assert.True(Accepts(unbounded, ""));
+        Assert.True(Accepts(unbounded, "ababab"));
+        Assert.False(Accepts(unbounded, "aba"));
+    }
+
     [Theory]
     [InlineData("""{"type":"string","pattern":"^a"}""", "pattern", "#")]
     [InlineData("""{"type":"object","properties":{"name":{"type":"string","pattern":"x"}}}""", "pattern", "#/properties/name")]
