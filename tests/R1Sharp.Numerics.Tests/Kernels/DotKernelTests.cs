@@ -37,7 +37,7 @@ public unsafe class DotKernelTests
             act.Prepare(type, xp, cols, 1);
             float[] xd = DequantizedActivations(act, cols);
             var wr = new float[cols];
-            Simd.ForceScalar = scalar;
+            Simd.Forced = scalar ? SimdPath.Scalar : null;
             try
             {
                 for (int r = 0; r < rows; r++)
@@ -61,7 +61,7 @@ public unsafe class DotKernelTests
                     Assert.True(Math.Abs(got - exact) <= 2e-6 * scale + 1e-30, $"{type} row {r}: {got} vs {exact}");
                 }
             }
-            finally { Simd.ForceScalar = false; }
+            finally { Simd.Forced = null; }
         }
     }
 
@@ -81,7 +81,7 @@ public unsafe class DotKernelTests
             ActivationRow* x4 = stackalloc ActivationRow[4];
             float* y4 = stackalloc float[4];
             for (int i = 0; i < 4; i++) x4[i] = act.Row(i);
-            Simd.ForceScalar = scalar;
+            Simd.Forced = scalar ? SimdPath.Scalar : null;
             try
             {
                 for (int r = 0; r < rows; r++)
@@ -94,7 +94,7 @@ public unsafe class DotKernelTests
                     }
                 }
             }
-            finally { Simd.ForceScalar = false; }
+            finally { Simd.Forced = null; }
         }
     }
 
