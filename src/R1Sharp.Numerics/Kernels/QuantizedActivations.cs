@@ -21,8 +21,8 @@ public sealed unsafe class QuantizedActivations
     public int Cols { get; private set; }
     public int Batch { get; private set; }
 
-    private sbyte* _q; private float* _d; private int* _sum; private float* _s; private float* _f;
-    private long _qCap, _dCap, _sumCap, _sCap, _fCap;
+    private sbyte* _q; private float* _d; private int* _sum; private float* _s; private float* _f; private short* _sum16;
+    private long _qCap, _dCap, _sumCap, _sCap, _fCap, _sum16Cap;
 
     /// <summary>vec_dot_type of a weight type.</summary>
     public static GgmlType DotTypeFor(GgmlType weight) => weight switch
@@ -43,6 +43,8 @@ public sealed unsafe class QuantizedActivations
     public int* Sum(int token) => _sum + (long)token * (Cols / 16);
     /// <summary>Q8_1 only: fp16(d*sum) per block, as float.</summary>
     public float* S(int token) => _s + (long)token * (Cols / 32);
+    /// <summary>Q8_K only: per block of 256 the 16 per-16 sums then the 8 per-32 sums, as int16.</summary>
+    public short* Sum16(int token) => _sum16 + (long)token * (Cols / 256 * 24);
     /// <summary>F32/F16/BF16: the (rounded) activations.</summary>
     public float* F(int token) => _f + (long)token * Cols;
 
@@ -50,6 +52,7 @@ public sealed unsafe class QuantizedActivations
     {
         GgmlType.F32 or GgmlType.F16 or GgmlType.BF16 => new ActivationRow(null, null, null, null, F(token)),
         GgmlType.Q8_1 => new ActivationRow(Q(token), D(token), Sum(token), S(token), null),
+        GgmlType.Q8_K => new ActivationRow(Q(token), D(token), Sum(token), null, null, Sum16(token)),
         _ => new ActivationRow(Q(token), D(token), Sum(token), null, null),
     };
 
@@ -78,10 +81,11 @@ public sealed unsafe class QuantizedActivations
         Ensure(ref _d, ref _dCap, n / 32 * 4);
         Ensure(ref _sum, ref _sumCap, n / 16 * 4);
         if (DotType == GgmlType.Q8_1) Ensure(ref _s, ref _sCap, n / 32 * 4);
+        if (DotType == GgmlType.Q8_K) Ensure(ref _sum16, ref _sum16Cap, n / 256 * 24 * 2);
         for (int t = 0; t < batch; t++)
         {
             float* xt = x + (long)t * cols;
-            if (DotType == GgmlType.Q8_K) Q8K(xt, Q(t), D(t), Sum(t), cols / 256);
+            if (DotType == GgmlType.Q8_K) Q8K(xt, Q(t), D(t), Sum(t), Sum16(t), cols / 256);
             else Q8(xt, Q(t), D(t), Sum(t), DotType == GgmlType.Q8_1 ? S(t) : null, cols / 32);
         }
     }
@@ -114,10 +118,11 @@ public sealed unsafe class QuantizedActivations
         }
     }
 
-    private static void Q8K(float* x, sbyte* q, float* d, int* sum, int blocks)
+    private static void Q8K(float* x, sbyte* q, float* d, int* sum, short* sum16, int blocks)
     {
         for (int b = 0; b < blocks; b++, x += 256, q += 256)
         {
+            short* s16 = sum16 + 24 * b;
             float max = 0, amax = 0;
             for (int j = 0; j < 256; j++)
                 if (MathF.Abs(x[j]) > amax) { amax = MathF.Abs(x[j]); max = x[j]; }
@@ -126,6 +131,7 @@ public sealed unsafe class QuantizedActivations
                 d[b] = 0;
                 for (int j = 0; j < 256; j++) q[j] = 0;
                 for (int j = 0; j < 16; j++) sum[b * 16 + j] = 0;
+                for (int j = 0; j < 24; j++) s16[j] = 0;
                 continue;
             }
             float iscale = -127f / max;
@@ -135,7 +141,9 @@ public sealed unsafe class QuantizedActivations
                 int t = 0;
                 for (int l = 0; l < 16; l++) t += q[j * 16 + l];
                 sum[b * 16 + j] = t;
+                s16[j] = (short)t; // |t| <= 16*127
             }
+            for (int j = 0; j < 8; j++) s16[16 + j] = (short)(s16[2 * j] + s16[2 * j + 1]);
             d[b] = 1f / iscale;
         }
     }

@@ -15,6 +15,14 @@ internal static unsafe class TileKernels
         {
             case GgmlType.Q4_0 when path == SimdPath.V512: TileQ4_0.Dot512(tile, blocks, x, tokens, y, ldy); return;
             case GgmlType.Q4_0 when path == SimdPath.V256: TileQ4_0.Dot256(tile, blocks, x, tokens, y, ldy); return;
+            case GgmlType.Q8_0 when path == SimdPath.V512: TileQ8_0.Dot512(tile, blocks, x, tokens, y, ldy); return;
+            case GgmlType.Q8_0 when path == SimdPath.V256: TileQ8_0.Dot256(tile, blocks, x, tokens, y, ldy); return;
+            case GgmlType.Q4_K or GgmlType.Q5_K when path == SimdPath.V512:
+                TileQ4_K.Dot<Lanes512>(tile, blocks, x, tokens, y, ldy, type == GgmlType.Q5_K); return;
+            case GgmlType.Q4_K or GgmlType.Q5_K when path == SimdPath.V256:
+                TileQ4_K.Dot<Lanes256>(tile, blocks, x, tokens, y, ldy, type == GgmlType.Q5_K); return;
+            case GgmlType.Q6_K when path == SimdPath.V512: TileQ6_K.Dot<Lanes512>(tile, blocks, x, tokens, y, ldy); return;
+            case GgmlType.Q6_K when path == SimdPath.V256: TileQ6_K.Dot<Lanes256>(tile, blocks, x, tokens, y, ldy); return;
         }
         Scalar(type, tile, cols, x, tokens, y, ldy);
     }

@@ -67,22 +67,26 @@ internal static unsafe class TileSimd
     public static Vector256<byte> Bit4(Vector256<byte> v, int left) =>
         (left >= 0 ? v.AsUInt16() << left : v.AsUInt16() >> -left).AsByte() & Vector256.Create((byte)0x10);
 
+    // vpshufb indices (within each 128-bit lane): int16 0 or 1 of each 32-bit lane, twice
+    private static Vector128<byte> DupLowIndex => Vector128.Create((byte)0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13);
+    private static Vector128<byte> DupHighIndex => Vector128.Create((byte)2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15);
+
     /// <summary>Row i's int16 pair (a_i, b_i) -> (a_i, a_i) (low) or (b_i, b_i) (high), in each 32-bit lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<short> DupLow(Vector512<short> pairs) =>
-        Avx512BW.Shuffle(pairs.AsByte(), Vector512.Create(0x01000100).AsByte()).AsInt16();
+        Avx512BW.Shuffle(pairs.AsByte(), Vector512.Create(DupLowIndex)).AsInt16();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<short> DupHigh(Vector512<short> pairs) =>
-        Avx512BW.Shuffle(pairs.AsByte(), Vector512.Create(0x03020302).AsByte()).AsInt16();
+        Avx512BW.Shuffle(pairs.AsByte(), Vector512.Create(DupHighIndex)).AsInt16();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<short> DupLow(Vector256<short> pairs) =>
-        Avx2.Shuffle(pairs.AsByte(), Vector256.Create(0x01000100).AsByte()).AsInt16();
+        Avx2.Shuffle(pairs.AsByte(), Vector256.Create(DupLowIndex)).AsInt16();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<short> DupHigh(Vector256<short> pairs) =>
-        Avx2.Shuffle(pairs.AsByte(), Vector256.Create(0x03020302).AsByte()).AsInt16();
+        Avx2.Shuffle(pairs.AsByte(), Vector256.Create(DupHighIndex)).AsInt16();
 
     /// <summary>int32 lanes -> float times a per-row scale, added to acc.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
