@@ -42,6 +42,8 @@ internal unsafe interface ITileLanes<TV> where TV : unmanaged, ITileLanes<TV>
     /// <summary>Rows f16 values at p as float lanes.</summary>
     static abstract TV Halves(byte* p);
     static abstract TV Scale(TV floats, float s);
+    /// <summary>acc + floats * s.</summary>
+    static abstract TV MulAdd(TV floats, float s, TV acc);
     /// <summary>acc + float(sums) * scale.</summary>
     static abstract TV AddScaled(TV sums, TV scale, TV acc);
     static abstract void Store(TV floats, float* y);
@@ -77,6 +79,8 @@ internal unsafe struct Lanes512 : ITileLanes<Lanes512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Halves(byte* p) => Of(Simd.HalfToFloat(Vector256.Load((ushort*)p)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Scale(Lanes512 f, float s) => Of(f._v.AsSingle() * s);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 MulAdd(Lanes512 f, float s, Lanes512 acc) => Of(Avx512F.FusedMultiplyAdd(f._v.AsSingle(), Vector512.Create(s), acc._v.AsSingle()));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 AddScaled(Lanes512 sums, Lanes512 scale, Lanes512 acc) =>
         Of(TileSimd.AddScaled(sums._v.AsInt32(), scale._v.AsSingle(), acc._v.AsSingle()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Lanes512 f, float* y) => f._v.AsSingle().Store(y);
@@ -111,6 +115,8 @@ internal unsafe struct Lanes256 : ITileLanes<Lanes256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Int(int v) => Of(Vector256.Create(v));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Halves(byte* p) => Of(Simd.HalfToFloat(Vector128.Load((ushort*)p)));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Scale(Lanes256 f, float s) => Of(f._v.AsSingle() * s);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 MulAdd(Lanes256 f, float s, Lanes256 acc) => Of(Fma.MultiplyAdd(f._v.AsSingle(), Vector256.Create(s), acc._v.AsSingle()));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 AddScaled(Lanes256 sums, Lanes256 scale, Lanes256 acc) =>
         Of(TileSimd.AddScaled(sums._v.AsInt32(), scale._v.AsSingle(), acc._v.AsSingle()));

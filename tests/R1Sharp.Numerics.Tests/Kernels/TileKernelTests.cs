@@ -13,7 +13,7 @@ namespace R1Sharp.Numerics.Tests.Kernels;
 public unsafe class TileKernelTests
 {
     public static readonly GgmlType[] TiledTypes =
-        [GgmlType.Q4_0, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K];
+        [GgmlType.Q4_0, GgmlType.Q4_1, GgmlType.Q5_0, GgmlType.Q5_1, GgmlType.Q8_0, GgmlType.Q4_K, GgmlType.Q5_K, GgmlType.Q6_K];
 
     public static TheoryData<GgmlType, SimdPath> Cases()
     {
