@@ -22,7 +22,7 @@ public static unsafe class MatMul
 
     private static readonly object s_gate = new();
     private static readonly QuantizedActivations s_act = new();
-    private static readonly Action<int> s_task = Task;
+    private static readonly Action<int> s_task = Task, s_tileTask = TileTask;
     private static WeightMatrix? s_w;
     private static float* s_y;
     private static int s_batch, s_rowsPerTask;
@@ -39,10 +39,11 @@ public static unsafe class MatMul
             s_w = w; s_y = y; s_batch = batch;
             int threads = Pool.Threads;
             // enough tasks to balance threads that run at different speeds, few enough to keep per-task overhead low
-            int rowsPerTask = Math.Max(1, w.Rows / (threads * 8));
-            if (batch > 1) rowsPerTask = Math.Clamp(rowsPerTask, 4, 16);
-            s_rowsPerTask = rowsPerTask;
-            try { Pool.For((w.Rows + rowsPerTask - 1) / rowsPerTask, s_task); }
+            int units = w.Tiled ? w.Rows / RowTiles.Rows : w.Rows; // tiles or rows
+            int perTask = Math.Max(1, units / (threads * 8));
+            if (batch > 1) perTask = w.Tiled ? Math.Clamp(units / (threads * 4), 1, 4) : Math.Clamp(perTask, 4, 16);
+            s_rowsPerTask = perTask;
+            try { Pool.For((units + perTask - 1) / perTask, w.Tiled ? s_tileTask : s_task); }
             finally { s_w = null; }
         }
     }
@@ -74,6 +75,34 @@ public static unsafe class MatMul
                     }
                 for (; b < t1; b++)
                     y[(long)b * rows + r] = Dot(type, row, act.Row(b), cols);
+            }
+        }
+    }
+
+    /// <summary>Tiles [t*perTask, ...) of a tiled matrix: for each slab of tokens (sized so the slab's activations and
+    /// one tile stay in L2), each tile times the slab's tokens four at a time.</summary>
+    private static void TileTask(int t)
+    {
+        var w = s_w!;
+        int rows = w.Rows, cols = w.Cols, batch = s_batch, tiles = rows / RowTiles.Rows;
+        var type = w.Type;
+        int i0 = t * s_rowsPerTask, i1 = Math.Min(tiles, i0 + s_rowsPerTask);
+        var act = s_act;
+        ActivationRow* x = stackalloc ActivationRow[4];
+        float* y = s_y;
+        int slab = Math.Clamp((384 * 1024 / cols) & ~3, 4, TokenTile);
+        for (int t0 = 0; t0 < batch; t0 += slab)
+        {
+            int t1 = Math.Min(batch, t0 + slab);
+            for (int i = i0; i < i1; i++)
+            {
+                byte* tile = w.TilePointer(i);
+                for (int b = t0; b < t1; b += 4)
+                {
+                    int n = Math.Min(4, t1 - b);
+                    for (int k = 0; k < n; k++) x[k] = act.Row(b + k);
+                    TileKernels.Dot(type, tile, cols, x, n, y + (long)b * rows + i * RowTiles.Rows, rows);
+                }
             }
         }
     }

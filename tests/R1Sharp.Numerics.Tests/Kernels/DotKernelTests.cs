@@ -112,6 +112,43 @@ public unsafe class DotKernelTests
         return xd;
     }
 
+    [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_1)]
+    [InlineData(GgmlType.Q4_K)]
+    public void VectorActivationQuantizationEqualsScalarBitForBit(GgmlType weightType)
+    {
+        if (!Simd.IsSupported(SimdPath.V256)) return;
+        const int cols = 1024, tokens = 3;
+        float[] x = TestData.Gaussian(tokens * cols, 31);
+        for (int i = 0; i < 200; i++) x[i * 7] = (i % 9 - 4) * 0.5f;   // rounding ties
+        Array.Clear(x, 256, 256);                                     // all-zero blocks
+        x[600] = -x[601] - 5; x[602] = -x[600];                      // +max and -max in one block: the first wins
+        var scalar = new QuantizedActivations();
+        var vector = new QuantizedActivations();
+        fixed (float* xp = x)
+        {
+            try
+            {
+                Simd.Forced = SimdPath.Scalar;
+                scalar.Prepare(weightType, xp, cols, tokens);
+                Simd.Forced = SimdPath.V256;
+                vector.Prepare(weightType, xp, cols, tokens);
+            }
+            finally { Simd.Forced = null; }
+        }
+        int block = scalar.DotType == GgmlType.Q8_K ? 256 : 32;
+        for (int t = 0; t < tokens; t++)
+        {
+            ActivationRow a = scalar.Row(t), b = vector.Row(t);
+            for (int c = 0; c < cols; c++) Assert.Equal(a.Q[c], b.Q[c]);
+            for (int k = 0; k < cols / block; k++) Assert.Equal(a.D[k], b.D[k]);
+            for (int k = 0; k < cols / (block == 256 ? 16 : 32); k++) Assert.Equal(a.Sum[k], b.Sum[k]);
+            if (a.S != null) for (int k = 0; k < cols / 32; k++) Assert.Equal(a.S[k], b.S[k]);
+            if (a.Sum16 != null) for (int k = 0; k < cols / 256 * 24; k++) Assert.Equal(a.Sum16[k], b.Sum16[k]);
+        }
+    }
+
     [Fact]
     public void ActivationQuantizationFollowsGgml()
     {
