@@ -23,12 +23,16 @@ internal static unsafe class MatMulBench
         if (!File.Exists(path)) { Console.Error.WriteLine($"{path} not found (make it with: make-model --type q8_0)"); return 2; }
 
         using var file = GgufFile.Open(path);
+        using var arena = new WeightArena();
+        bool mmap = args.Contains("--mmap");
+        ComputePool.Shared.Threads = threads;
         var mats = Qwen15BShape.Matrices(includeEmbedding: false)
-            .Select(m => WeightMatrix.FromGguf(file, file.GetTensor(m.Name))).ToArray();
+            .Select(m => WeightMatrix.FromGguf(file, file.GetTensor(m.Name)))
+            .Select(m => mmap ? m : arena.Place(m, ComputePool.Shared)).ToArray();
         long bytes = mats.Sum(m => m.RowBytes * m.Rows);
         ComputePool.Shared.Threads = threads;
         MatMul.Pool = ComputePool.Shared;
-        Console.WriteLine($"{Path.GetFileName(path)}: {mats.Length} matrices, {bytes / 1e9:F3} GB per token, " +
+        Console.WriteLine($"{Path.GetFileName(path)}: {mats.Length} matrices ({(mmap ? "file map" : $"arena, {mats.Count(m => m.Tiled)} tiled, huge pages {arena.HugePages}")}), {bytes / 1e9:F3} GB per token, " +
                           $"types {string.Join(",", mats.Select(m => m.Type).Distinct())}; {threads} threads; " +
                           $"AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, AVX-VNNI {System.Runtime.Intrinsics.X86.AvxVnni.IsSupported}");
 

@@ -55,7 +55,7 @@ public static unsafe class MatMul
         var type = w.Type;
         int r0 = t * s_rowsPerTask, r1 = Math.Min(rows, r0 + s_rowsPerTask);
         var act = s_act;
-        bool four = type is GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K;
+        bool four = type is GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K or GgmlType.F32 or GgmlType.F16 or GgmlType.BF16;
         ActivationRow* x4 = stackalloc ActivationRow[4];
         float* y4 = stackalloc float[4];
         float* y = s_y;
@@ -115,6 +115,11 @@ public static unsafe class MatMul
             case GgmlType.Q8_0: DotQ8_0.Dot4(row, x, cols / 32, y); break;
             case GgmlType.Q4_K: DotQ4_K.Dot4(row, x, cols / 256, y); break;
             case GgmlType.Q6_K: DotQ6_K.Dot4(row, x, cols / 256, y); break;
+            case GgmlType.F32 or GgmlType.F16 or GgmlType.BF16:
+                float** f = stackalloc float*[4];
+                for (int i = 0; i < 4; i++) f[i] = x[i].F;
+                DotFloat.Dot(type, row, f, 4, cols, y);
+                break;
             default: for (int i = 0; i < 4; i++) y[i] = Dot(type, row, x[i], cols); break;
         }
     }
@@ -130,8 +135,6 @@ public static unsafe class MatMul
         GgmlType.Q4_K => DotQ4_K.Dot(row, x, cols / 256),
         GgmlType.Q5_K => DotQ5_K.Dot(row, x, cols / 256),
         GgmlType.Q6_K => DotQ6_K.Dot(row, x, cols / 256),
-        GgmlType.F16 => DotFloat.F16((ushort*)row, x.F, cols),
-        GgmlType.BF16 => DotFloat.BF16((ushort*)row, x.F, cols),
-        _ => DotFloat.F32((float*)row, x.F, cols),
+        _ => DotFloat.Dot(type, row, x.F, cols),
     };
 }
