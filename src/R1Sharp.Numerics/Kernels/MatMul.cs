@@ -35,7 +35,7 @@ public static unsafe class MatMul
         if (batch <= 0) return;
         lock (s_gate)
         {
-            s_act.Prepare(w.Type, x, w.Cols, batch);
+            s_act.Prepare(w.Type, x, w.Cols, batch, Pool);
             s_w = w; s_y = y; s_batch = batch;
             int threads = Pool.Threads;
             // enough tasks to balance threads that run at different speeds, few enough to keep per-task overhead low

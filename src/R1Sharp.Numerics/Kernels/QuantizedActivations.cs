@@ -58,7 +58,15 @@ public sealed unsafe class QuantizedActivations
         _ => new ActivationRow(Q(token), D(token), Sum(token), null, null),
     };
 
-    public void Prepare(GgmlType weightType, float* x, int cols, int batch)
+    private float* _x;
+    private int _chunks;
+    private readonly Action<int> _convertChunk;
+
+    public QuantizedActivations() => _convertChunk = ConvertChunk;
+
+    /// <summary>Converts x[batch, cols] for a weight of type <paramref name="weightType"/>; with a pool and several
+    /// tokens the tokens are split over its threads.</summary>
+    public void Prepare(GgmlType weightType, float* x, int cols, int batch, ComputePool? pool = null)
     {
         DotType = DotTypeFor(weightType);
         Cols = cols;
@@ -74,20 +82,40 @@ public sealed unsafe class QuantizedActivations
             case GgmlType.BF16:
                 if (_fCap == 0) _f = null; // was aliasing x
                 Ensure(ref _f, ref _fCap, n * 4);
-                bool half = DotType == GgmlType.F16;
-                for (long i = 0; i < n; i++) _f[i] = half ? RoundToHalf(x[i]) : RoundToBF16(x[i]);
-                return;
+                break;
+            default:
+                if (_fCap == 0) _f = null;
+                Ensure(ref _q, ref _qCap, n);
+                Ensure(ref _d, ref _dCap, n / 32 * 4);
+                Ensure(ref _sum, ref _sumCap, n / 16 * 4);
+                if (DotType == GgmlType.Q8_1) Ensure(ref _s, ref _sCap, n / 32 * 4);
+                if (DotType == GgmlType.Q8_K) Ensure(ref _sum16, ref _sum16Cap, n / 256 * 24 * 2);
+                break;
         }
-        if (_fCap == 0) _f = null;
-        Ensure(ref _q, ref _qCap, n);
-        Ensure(ref _d, ref _dCap, n / 32 * 4);
-        Ensure(ref _sum, ref _sumCap, n / 16 * 4);
-        if (DotType == GgmlType.Q8_1) Ensure(ref _s, ref _sCap, n / 32 * 4);
-        if (DotType == GgmlType.Q8_K) Ensure(ref _sum16, ref _sum16Cap, n / 256 * 24 * 2);
-        bool vector = Simd.Avx2Path;
-        for (int t = 0; t < batch; t++)
+        _x = x;
+        // a chunk per thread and a few more (threads finish at different times), none under ~16K values
+        _chunks = pool == null || pool.Threads == 1 ? 1 : (int)Math.Clamp(n / 16384, 1, Math.Min(batch, 4L * pool.Threads));
+        if (_chunks == 1) ConvertTokens(0, batch);
+        else pool!.For(_chunks, _convertChunk);
+        _x = null;
+    }
+
+    private void ConvertChunk(int chunk) =>
+        ConvertTokens((int)((long)Batch * chunk / _chunks), (int)((long)Batch * (chunk + 1) / _chunks));
+
+    private void ConvertTokens(int t0, int t1)
+    {
+        int cols = Cols;
+        if (DotType is GgmlType.F16 or GgmlType.BF16)
         {
-            float* xt = x + (long)t * cols;
+            bool half = DotType == GgmlType.F16;
+            for (long i = (long)t0 * cols; i < (long)t1 * cols; i++) _f[i] = half ? RoundToHalf(_x[i]) : RoundToBF16(_x[i]);
+            return;
+        }
+        bool vector = Simd.Avx2Path;
+        for (int t = t0; t < t1; t++)
+        {
+            float* xt = _x + (long)t * cols;
             if (DotType == GgmlType.Q8_K)
             {
                 if (vector) Q8KVector(xt, Q(t), D(t), Sum(t), Sum16(t), cols / 256);
@@ -96,6 +124,14 @@ public sealed unsafe class QuantizedActivations
             else if (vector) Q8Vector(xt, Q(t), D(t), Sum(t), DotType == GgmlType.Q8_1 ? S(t) : null, cols / 32);
             else Q8(xt, Q(t), D(t), Sum(t), DotType == GgmlType.Q8_1 ? S(t) : null, cols / 32);
         }
+    }
+
+    private static void Ensure<T>(ref T* p, ref long cap, long bytes) where T : unmanaged
+    {
+        if (cap >= bytes && p != null) return;
+        if (p != null && cap > 0) NativeMemory.AlignedFree(p);
+        cap = Math.Max(bytes, 4096);
+        p = (T*)NativeMemory.AlignedAlloc((nuint)cap, 64);
     }
 
     // The vector versions compute the same floats and the same round-to-nearest-even conversions (cvtps2dq) as the
@@ -171,14 +207,6 @@ public sealed unsafe class QuantizedActivations
         m = Sse.Max(m, Sse.Shuffle(m, m, 0b01_00_11_10));
         m = Sse.Max(m, Sse.Shuffle(m, m, 0b10_11_00_01));
         return m.ToScalar();
-    }
-
-    private static void Ensure<T>(ref T* p, ref long cap, long bytes) where T : unmanaged
-    {
-        if (cap >= bytes && p != null) return;
-        if (p != null && cap > 0) NativeMemory.AlignedFree(p);
-        cap = Math.Max(bytes, 4096);
-        p = (T*)NativeMemory.AlignedAlloc((nuint)cap, 64);
     }
 
     private static void Q8(float* x, sbyte* q, float* d, int* sum, float* s, int blocks)

@@ -153,6 +153,33 @@ public unsafe class DotKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q5_1)]
+    [InlineData(GgmlType.Q6_K)]
+    [InlineData(GgmlType.BF16)]
+    public void ActivationsConvertedOnAPoolEqualOneThread(GgmlType weightType)
+    {
+        const int cols = 1024, tokens = 70; // several chunks of tokens
+        float[] x = TestData.Gaussian(tokens * cols, 41);
+        var one = new QuantizedActivations();
+        var many = new QuantizedActivations();
+        var pool = new ComputePool(3);
+        fixed (float* xp = x)
+        {
+            one.Prepare(weightType, xp, cols, tokens);
+            many.Prepare(weightType, xp, cols, tokens, pool);
+        }
+        for (int t = 0; t < tokens; t++)
+        {
+            ActivationRow a = one.Row(t), b = many.Row(t);
+            if (a.F != null) { for (int c = 0; c < cols; c++) Assert.Equal(a.F[c], b.F[c]); continue; }
+            for (int c = 0; c < cols; c++) Assert.Equal(a.Q[c], b.Q[c]);
+            for (int k = 0; k < cols / 256; k++) Assert.Equal(a.D[k], b.D[k]);
+            for (int k = 0; k < cols / 32; k++) Assert.Equal(a.Sum[k], b.Sum[k]);
+        }
+    }
+
     [Fact]
     public void ActivationQuantizationFollowsGgml()
     {
