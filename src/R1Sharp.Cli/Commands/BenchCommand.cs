@@ -70,21 +70,32 @@ public sealed class BenchCommand : ICliCommand
             }
             var ppSamples = new List<double>();
             var tgSamples = new List<double>();
+            // process CPU seconds per test / threads: on a machine shared with other jobs this estimates the time the
+            // test would take with its cores to itself (it counts spinning workers too, so it is not a quiet figure)
+            var ppCpu = new List<double>();
+            var tgCpu = new List<double>();
+            int nThreads = ComputePool.Shared.Threads;
+            var proc = Process.GetCurrentProcess();
+            double Cpu() { proc.Refresh(); return proc.TotalProcessorTime.TotalSeconds; }
             for (int rep = 0; rep < r; rep++)
             {
                 if (p > 0)
                 {
                     seq.Truncate(d);
+                    double c0 = Cpu();
                     var sw = Stopwatch.StartNew();
                     lm.Forward([new ForwardItem(seq, tokens.AsMemory(d, p), logits)]);
                     ppSamples.Add(p / sw.Elapsed.TotalSeconds);
+                    ppCpu.Add(p / ((Cpu() - c0) / nThreads));
                 }
                 if (n > 0)
                 {
                     seq.Truncate(d);
+                    double c0 = Cpu();
                     var sw = Stopwatch.StartNew();
                     for (int i = 0; i < n; i++) lm.Forward([new ForwardItem(seq, tokens.AsMemory(d + i, 1), logits)]);
                     tgSamples.Add(n / sw.Elapsed.TotalSeconds);
+                    tgCpu.Add(n / ((Cpu() - c0) / nThreads));
                 }
             }
 
@@ -97,6 +108,7 @@ public sealed class BenchCommand : ICliCommand
                     ["n_depth"] = d, ["repetitions"] = r, ["mmap"] = parse.GetValue(mmap), ["load_s"] = Math.Round(loadSeconds, 3),
                     ["pp_tps"] = Math.Round(pp, 3), ["tg_tps"] = Math.Round(tg, 3),
                     ["pp_samples"] = ppSamples.Select(v => Math.Round(v, 3)), ["tg_samples"] = tgSamples.Select(v => Math.Round(v, 3)),
+                    ["pp_cpu_tps"] = Math.Round(Median(ppCpu), 3), ["tg_cpu_tps"] = Math.Round(Median(tgCpu), 3),
                 }));
                 return 0;
             }
