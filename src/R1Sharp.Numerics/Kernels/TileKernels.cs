@@ -24,9 +24,9 @@ internal static unsafe class TileKernels
             case GgmlType.Q6_K when path == SimdPath.V512: TileQ6_K.Dot<Lanes512>(tile, blocks, x, tokens, y, ldy); return;
             case GgmlType.Q6_K when path == SimdPath.V256: TileQ6_K.Dot<Lanes256>(tile, blocks, x, tokens, y, ldy); return;
             case GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 when path == SimdPath.V512:
-                TileQ5.Dot<Lanes512>(type, tile, blocks, x, tokens, y, ldy); return;
+                TileQ4Q5.Dot<Lanes512>(type, tile, blocks, x, tokens, y, ldy); return;
             case GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1 when path == SimdPath.V256:
-                TileQ5.Dot<Lanes256>(type, tile, blocks, x, tokens, y, ldy); return;
+                TileQ4Q5.Dot<Lanes256>(type, tile, blocks, x, tokens, y, ldy); return;
         }
         Scalar(type, tile, cols, x, tokens, y, ldy);
     }
