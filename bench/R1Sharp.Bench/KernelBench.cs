@@ -30,8 +30,8 @@ internal static unsafe class KernelBench
         float* y = (float*)NativeMemory.AlignedAlloc(tokens * rows * 4, 64);
         ActivationRow* xr = (ActivationRow*)NativeMemory.Alloc((nuint)(tokens * sizeof(ActivationRow)));
         Console.WriteLine($"1 thread, weights {rows} x {cols} in cache, GMAC/s by thread CPU time (best of 3); best path here: {Simd.Best}");
-        Console.WriteLine("| type | row 1 tok | row 4 tok | tile V256 1 | tile V256 4 | tile V512 1 | tile V512 4 |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine("| type | row 1 tok | row 4 tok | tile V256 1 | tile V256 4 | tile V512 1 | tile V512 4 | pack GB/s |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var type in types)
         {
             byte[] wq = Quantizer.Quantize(type, wf, cols);
@@ -61,6 +61,9 @@ internal static unsafe class KernelBench
                             (double)n * rows * cols, seconds));
                     }
                 Simd.Forced = null;
+                // load-time repacking speed (bytes of ggml rows per second)
+                cells.Add(tiled ? Measure(() => { for (int t = 0; t < rows / 16; t++) RowTiles.Pack(type, wp + t * 16 * rowBytes, rowBytes, tiles + t * tileBytes, cols); },
+                    rowBytes * rows / 1e9 * 1e9, seconds) : "-");
                 Console.WriteLine($"| {type} | {string.Join(" | ", cells)} |");
             }
             NativeMemory.AlignedFree(tiles);
