@@ -6,13 +6,13 @@ namespace R1Sharp.Training.Data;
 /// The working of a Countdown puzzle as a systematic search a small model can execute line by line, every step a
 /// small computation checked against something already written:
 /// <list type="number">
-/// <item>a table of what each pair of numbers makes: "3,7: 3+7=10, 7-3=4, 3*7=21" (sum, larger minus smaller, product,
-/// and the quotient when exact);</item>
+/// <item>a table of what each pair of numbers makes: "3,7: +10 -4 *21" (sum, larger minus smaller, product, and the
+/// quotient when exact, each marked with its operation so the expression can be read back);</item>
 /// <item>working back from the target: the last step combines one number x with the rest, so the rest must make
 /// T/x (when exact), T-x, T+x, x-T (when x &gt; T) or T*x (only for targets up to 25), in that order, for each x in the
 /// question's order. With three numbers the rest is a pair, looked up in the table: "46-25=21 3,7 yes". With four the
 /// rest is three numbers and the same step is taken once more, indented, for each candidate:
-/// "186/3=62 from 7, 25, 12:" then " 62-25=37 7,12 no" ...;</item>
+/// "186/3=62 from 7,25,12:" then " 62-25=37 7,12 no" ...;</item>
 /// <item>on a hit, the expression is built back up, one line per step: "21 = 3 * 7", "46 = (3 * 7) + 25".</item>
 /// </list>
 /// This finds every solution whose expression is a chain (each operation takes at least one given number): all
@@ -61,7 +61,7 @@ public static class CountdownWorking
         foreach (var (move, x, rest, r) in Moves(numbers, target))
         {
             if (TooLong()) return null;
-            lines.Add($"{MoveText(move, target, x)}={S(r)} from {string.Join(", ", rest.Select(n => S(n)))}:");
+            lines.Add($"{MoveText(move, target, x)}={S(r)} from {string.Join(",", rest.Select(n => S(n)))}:");
             foreach (var (move2, y, pairRest, r2) in Moves(rest, r))
             {
                 if (TooLong()) return null;
@@ -79,12 +79,12 @@ public static class CountdownWorking
         return null;
     }
 
-    /// <summary>"a,b: a+b=s, hi-lo=d, a*b=p" plus ", hi/lo=q" when lo &gt; 1 divides hi.</summary>
+    /// <summary>"a,b: +(a+b) -(hi-lo) *(a*b)" plus " /(hi/lo)" when lo &gt; 1 divides hi, e.g. "12,3: +15 -9 *36 /4".</summary>
     public static string TableLine(int a, int b)
     {
         int hi = Math.Max(a, b), lo = Math.Min(a, b);
-        string line = $"{S(a)},{S(b)}: {S(a)}+{S(b)}={S(a + b)}, {S(hi)}-{S(lo)}={S(hi - lo)}, {S(a)}*{S(b)}={S((long)a * b)}";
-        return lo > 1 && hi % lo == 0 ? line + $", {S(hi)}/{S(lo)}={S(hi / lo)}" : line;
+        string line = $"{S(a)},{S(b)}: +{S(a + b)} -{S(hi - lo)} *{S((long)a * b)}";
+        return lo > 1 && hi % lo == 0 ? line + $" /{S(hi / lo)}" : line;
     }
 
     /// <summary>The table's expression (spaced) of the first entry of pair (a, b) equal to <paramref name="value"/>, or null.</summary>
