@@ -30,8 +30,8 @@ public static class CountdownWorking
     private static string S(long v) => v.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Appends the search for <paramref name="target"/> to <paramref name="lines"/> and returns the expression
-    /// found (spaced, e.g. "(3 * 7) + 25"), or null when no chain works or the search would write more than
-    /// <paramref name="maxLines"/> lines (the lines written so far stay).</summary>
+    /// found (spaced, e.g. "(3 * 7) + 25"), or null when no chain works or the working (every line, the table and the
+    /// built expression included) would be longer than <paramref name="maxLines"/> lines (the lines written so far stay).</summary>
     public static string? Solve(IReadOnlyList<int> numbers, int target, List<string> lines, int maxLines = int.MaxValue)
     {
         if (numbers.Count is not (3 or 4)) throw new ArgumentException("the working covers 3 or 4 numbers");
@@ -54,7 +54,7 @@ public static class CountdownWorking
                 lines.Add($"{S(r)} = {pair}");
                 string answer = Combine(move, pair, x);
                 lines.Add($"{S(target)} = {answer}");
-                return answer;
+                return TooLong() ? null : answer;
             }
             return null;
         }
@@ -73,7 +73,7 @@ public static class CountdownWorking
                 lines.Add($"{S(r)} = {inner}");
                 string answer = Combine(move, inner, x);
                 lines.Add($"{S(target)} = {answer}");
-                return answer;
+                return TooLong() ? null : answer;
             }
         }
         return null;
