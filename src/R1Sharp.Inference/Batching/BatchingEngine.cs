@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using R1Sharp.Inference.Constraints;
 using R1Sharp.Inference.Reasoning;
 using R1Sharp.Inference.Sampling;
+using R1Sharp.Inference.Tools;
 using R1Sharp.Models;
 using R1Sharp.Tokenization;
 using R1Sharp.Tokenization.Templates;
@@ -82,13 +84,22 @@ public sealed class BatchingEngine : IGenerationEngine
     public EngineMetrics Metrics { get; } = new();
     public Tokenizer Tokenizer => _tokenizer;
 
-    public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages)
+    public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages) => PrepareChat(messages, null);
+
+    public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages, IReadOnlyList<ToolDefinition>? tools)
     {
         if (_template is null) throw new InvalidOperationException("the model has no chat template");
-        var chat = messages.Select(m => new ChatMessage(m.Role, m.Content) { ReasoningContent = m.ReasoningContent }).ToList();
-        string text = _template.Render(chat, addGenerationPrompt: true);
+        string text = ChatPrompt.Render(_template, messages, tools);
         return new PreparedPrompt(Encode(text), text.TrimEnd().EndsWith(ReasoningSplitter.OpenTag, StringComparison.Ordinal));
     }
+
+    public ToolCallSyntax ToolCalls => ToolCallSyntax.ForTemplate(_template?.Source);
+
+    public int? SpecialToken(string text) =>
+        _tokenizer.FindToken(text) is int id && id < VocabSize && _tokenizer.GetTokenType(id) != TokenType.Normal ? id : null;
+
+    public Func<ITokenConstraint> CreateConstraint(GrammarExpr answer) =>
+        GrammarConstraint.Factory(Grammar.Compile(answer), _tokenizer);
 
     public PreparedPrompt PrepareCompletion(string prompt) => new(Encode(prompt), false);
 

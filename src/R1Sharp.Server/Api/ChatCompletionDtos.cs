@@ -29,6 +29,13 @@ public sealed record ChatCompletionRequest : ISamplingRequest
     /// <summary>DeepSeek's {"type": "enabled" | "disabled"}.</summary>
     [JsonPropertyName("thinking")] public ThinkingDto? Thinking { get; init; }
     [JsonPropertyName("max_completion_tokens")] public int? MaxCompletionTokens { get; init; }
+    /// <summary>[{"type": "function", "function": {"name", "description", "parameters"}}].</summary>
+    [JsonPropertyName("tools")] public JsonElement? Tools { get; init; }
+    /// <summary>"none", "auto", "required" or {"type": "function", "function": {"name"}}.</summary>
+    [JsonPropertyName("tool_choice")] public JsonElement? ToolChoice { get; init; }
+    [JsonPropertyName("parallel_tool_calls")] public bool? ParallelToolCalls { get; init; }
+    /// <summary>{"type": "text" | "json_object" | "json_schema", "json_schema": {"name", "schema", "strict"}}.</summary>
+    [JsonPropertyName("response_format")] public JsonElement? ResponseFormat { get; init; }
 }
 
 public sealed record StreamOptionsDto
@@ -48,6 +55,24 @@ public sealed record ChatMessageDto
     [JsonPropertyName("content")] public JsonElement? Content { get; init; }
     [JsonPropertyName("reasoning_content")] public string? ReasoningContent { get; init; }
     [JsonPropertyName("name")] public string? Name { get; init; }
+    [JsonPropertyName("tool_calls")] public List<ToolCallDto>? ToolCalls { get; init; }
+    [JsonPropertyName("tool_call_id")] public string? ToolCallId { get; init; }
+}
+
+/// <summary>A tool call in a message, or (with <see cref="Index"/>) in a streamed delta.</summary>
+public sealed record ToolCallDto
+{
+    [JsonPropertyName("index")] public int? Index { get; init; }
+    [JsonPropertyName("id")] public string? Id { get; init; }
+    [JsonPropertyName("type")] public string? Type { get; init; } = "function";
+    [JsonPropertyName("function")] public FunctionCallDto? Function { get; init; }
+}
+
+public sealed record FunctionCallDto
+{
+    [JsonPropertyName("name")] public string? Name { get; init; }
+    /// <summary>The arguments as a JSON object's text.</summary>
+    [JsonPropertyName("arguments")] public string? Arguments { get; init; }
 }
 
 public sealed record ChatCompletionResponse
@@ -74,6 +99,7 @@ public sealed record ResponseMessageDto
     [JsonPropertyName("role")] public string Role { get; init; } = "assistant";
     [JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Content { get; init; }
     [JsonPropertyName("reasoning_content")] public string? ReasoningContent { get; init; }
+    [JsonPropertyName("tool_calls")] public List<ToolCallDto>? ToolCalls { get; init; }
 }
 
 public sealed record ChatCompletionChunk
@@ -100,6 +126,7 @@ public sealed record DeltaDto
     [JsonPropertyName("role")] public string? Role { get; init; }
     [JsonPropertyName("content")] public string? Content { get; init; }
     [JsonPropertyName("reasoning_content")] public string? ReasoningContent { get; init; }
+    [JsonPropertyName("tool_calls")] public List<ToolCallDto>? ToolCalls { get; init; }
 }
 
 public sealed record ChatLogProbsDto
