@@ -21,7 +21,8 @@ public static partial class ChatPrompt
     public static string Render(ChatTemplate template, IReadOnlyList<PromptMessage> messages, IReadOnlyList<ToolDefinition>? tools,
         bool addGenerationPrompt = true)
     {
-        var values = messages.Select(Value).ToList();
+        bool objectArguments = ObjectArguments().IsMatch(template.Source);
+        var values = messages.Select(m => Value(m, objectArguments)).ToList();
         Dictionary<string, object?>? extra = null;
         if (tools is { Count: > 0 })
         {
@@ -42,7 +43,8 @@ public static partial class ChatPrompt
     /// <summary>Whether the template reads the <c>tools</c> variable (Qwen2.5, Llama 3.1 do; R1's templates do not).</summary>
     public static bool TakesTools(string templateSource) => ToolsVariable().IsMatch(templateSource);
 
-    private static object? Value(PromptMessage m)
+    // objectArguments: the template writes `arguments | tojson` (Qwen2.5), so it wants them as an object, not as text.
+    private static object? Value(PromptMessage m, bool objectArguments)
     {
         bool callsOnly = m.ToolCalls is { Count: > 0 } && m.Content.Length == 0;
         var d = new Dictionary<string, object?> { ["role"] = m.Role, ["content"] = callsOnly ? null : m.Content };
@@ -52,11 +54,24 @@ public static partial class ChatPrompt
             {
                 ["id"] = c.Id,
                 ["type"] = "function",
-                ["function"] = new Dictionary<string, object?> { ["name"] = c.Name, ["arguments"] = c.Arguments },
+                ["function"] = new Dictionary<string, object?> { ["name"] = c.Name, ["arguments"] = objectArguments ? ParseArguments(c.Arguments) : c.Arguments },
             }).ToList();
         if (m.ToolCallId is not null) d["tool_call_id"] = m.ToolCallId;
         if (m.Name is not null) d["name"] = m.Name;
         return d;
+    }
+
+    private static object? ParseArguments(string arguments)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(arguments);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return arguments;
+        }
     }
 
     private static readonly JsonSerializerOptions IndentedJson = new()
@@ -67,4 +82,7 @@ public static partial class ChatPrompt
 
     [GeneratedRegex(@"\btools\b")]
     private static partial Regex ToolsVariable();
+
+    [GeneratedRegex(@"arguments\s*\|\s*tojson")]
+    private static partial Regex ObjectArguments();
 }
