@@ -96,10 +96,10 @@ public sealed class BatchingEngine : IGenerationEngine
     public ToolCallSyntax ToolCalls => ToolCallSyntax.ForTemplate(_template?.Source);
 
     public int? SpecialToken(string text) =>
-        _tokenizer.FindToken(text) is int id && id < VocabSize && _tokenizer.GetTokenType(id) != TokenType.Normal ? id : null;
+        _tokenizer.FindToken(text) is int id && id < VocabSize && _tokenizer.GetTokenType(id) is not (TokenType.Normal or TokenType.Byte) ? id : null;
 
-    public Func<ITokenConstraint> CreateConstraint(GrammarExpr answer) =>
-        GrammarConstraint.Factory(Grammar.Compile(answer), _tokenizer);
+    public Func<ITokenConstraint> CreateConstraint(GrammarExpr answer, JsonGrammarOptions? options = null) =>
+        GrammarConstraint.Factory(Grammar.Compile(answer, options), _tokenizer);
 
     public PreparedPrompt PrepareCompletion(string prompt) => new(Encode(prompt), false);
 

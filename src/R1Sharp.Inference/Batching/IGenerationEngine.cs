@@ -49,7 +49,7 @@ public interface IGenerationEngine : IDisposable
     /// <summary>A per-request factory of the constraint of <paramref name="answer"/> over this engine's vocabulary
     /// (structured outputs, forced tool calls). Throws <see cref="UnsupportedSchemaException"/> for a schema the
     /// grammar cannot express.</summary>
-    Func<ITokenConstraint> CreateConstraint(GrammarExpr answer) =>
+    Func<ITokenConstraint> CreateConstraint(GrammarExpr answer, JsonGrammarOptions? options = null) =>
         throw new NotSupportedException("this engine has no constrained sampling");
 
     /// <summary>Queues a request. Throws <see cref="EngineOverloadedException"/> when the queue is full and

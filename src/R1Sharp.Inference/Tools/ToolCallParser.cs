@@ -45,15 +45,15 @@ public sealed class ToolCallParser(ToolCallSyntax syntax)
         return output.ToString();
     }
 
-    /// <summary>At the end of the answer: a block left open is parsed as far as it goes (a call cut short by a limit
-    /// stays text), held-back text goes out.</summary>
+    /// <summary>At the end of the answer: a block left open (the answer hit a limit) keeps its complete calls and drops
+    /// an unfinished last one (a block with no complete call stays text); held-back text goes out.</summary>
     public string Flush(List<ToolCall> calls)
     {
         string rest = _buffer.ToString();
         _buffer.Clear();
         if (!_inBlock) return rest;
         _inBlock = false;
-        return syntax.TryParseBlock(rest, calls) ? "" : syntax.BlockBegin + rest;
+        return syntax.TryParseBlock(rest, calls, cutShort: true) ? "" : syntax.BlockBegin + rest;
     }
 
     /// <summary>Whether any block of calls has opened so far.</summary>

@@ -59,13 +59,20 @@ public sealed class ToolCallSyntax
         return this == DeepSeekR1 ? GrammarExpr.Sequence(Marker(R1CallsBegin), list, Marker(R1CallsEnd)) : list;
     }
 
+    /// <summary>JSON formatting of forced call arguments: at most one blank at each place (the ", " and ": " models
+    /// write), so that a model cannot spend its tokens on whitespace inside a call.</summary>
+    public static JsonGrammarOptions ArgumentsFormat { get; } = new() { MaxWhitespace = 1 };
+
     public ToolCallParser CreateParser() => new(this);
 
     /// <summary>Parses the text between <see cref="BlockBegin"/> and <see cref="BlockEnd"/> into calls; false when it is
     /// not well-formed (then it is left as text).</summary>
-    internal bool TryParseBlock(string inner, List<ToolCall> calls) => this == DeepSeekR1 ? TryParseR1(inner, calls) : TryParseHermes(inner, calls);
+    /// <param name="cutShort">The block never closed (the answer hit a limit): its complete calls count, an unfinished
+    /// last one is dropped.</param>
+    internal bool TryParseBlock(string inner, List<ToolCall> calls, bool cutShort = false) =>
+        this == DeepSeekR1 ? TryParseR1(inner, calls, cutShort) : TryParseHermes(inner, calls);
 
-    private static bool TryParseR1(string inner, List<ToolCall> calls)
+    private static bool TryParseR1(string inner, List<ToolCall> calls, bool cutShort)
     {
         var found = new List<ToolCall>();
         int pos = 0;
@@ -73,10 +80,15 @@ public sealed class ToolCallSyntax
         {
             while (pos < inner.Length && char.IsWhiteSpace(inner[pos])) pos++;
             if (pos == inner.Length) break;
-            if (string.CompareOrdinal(inner, pos, R1CallBegin, 0, R1CallBegin.Length) != 0) return false;
+            if (string.CompareOrdinal(inner, pos, R1CallBegin, 0, R1CallBegin.Length) != 0)
+            {
+                if (cutShort && found.Count > 0 && (R1CallBegin.StartsWith(inner[pos..], StringComparison.Ordinal) || R1CallsEnd.StartsWith(inner[pos..], StringComparison.Ordinal))) break;
+                return false;
+            }
             pos += R1CallBegin.Length;
             int sep = inner.IndexOf(R1Sep, pos, StringComparison.Ordinal);
             int end = inner.IndexOf(R1CallEnd, pos, StringComparison.Ordinal);
+            if (end < 0 && cutShort && found.Count > 0) break; // an unfinished last call
             if (sep < 0 || end < 0 || sep > end) return false;
             string body = inner[(sep + R1Sep.Length)..end];
             pos = end + R1CallEnd.Length;

@@ -15,22 +15,6 @@ internal sealed record ChatPlan(PreparedPrompt Prompt, GenerationParameters Para
         bool parallelCalls, GrammarExpr? format, string formatParam, GenerationParameters parameters, string messagesParam = "messages")
     {
         var offered = choice.Mode == ToolChoiceMode.None ? [] : choice.Function is { } only ? tools.Where(t => t.Name == only).ToList() : tools;
-        PreparedPrompt prompt;
-        try
-        {
-            prompt = engine.PrepareChat(messages, choice.Mode == ToolChoiceMode.None ? null : tools);
-        }
-        catch (ContextLengthExceededException e)
-        {
-            throw ApiSupport.ContextExceeded(e, messagesParam);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw ApiException.BadRequest("the messages could not be rendered with the model's chat template: " + e.Message, messagesParam);
-        }
-        if (prompt.Tokens.Length >= engine.ContextLength)
-            throw ApiSupport.ContextExceeded(new ContextLengthExceededException(prompt.Tokens.Length, engine.ContextLength), messagesParam);
-
         var syntax = engine.ToolCalls;
         GrammarExpr? answer = null;
         string param = formatParam;
@@ -47,17 +31,36 @@ internal sealed record ChatPlan(PreparedPrompt Prompt, GenerationParameters Para
             }
         }
         else answer = format;
-        if (answer is not null) parameters = WithConstraint(engine, parameters, answer, param);
+        // The constraint first: a schema error is cheaper to find than a long prompt to render.
+        if (answer is not null)
+            parameters = WithConstraint(engine, parameters, answer, param, choice.Mode == ToolChoiceMode.Required ? ToolCallSyntax.ArgumentsFormat : null);
+        PreparedPrompt prompt;
+        try
+        {
+            prompt = engine.PrepareChat(messages, choice.Mode == ToolChoiceMode.None ? null : tools);
+        }
+        catch (ContextLengthExceededException e)
+        {
+            throw ApiSupport.ContextExceeded(e, messagesParam);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw ApiException.BadRequest("the messages could not be rendered with the model's chat template: " + e.Message, messagesParam);
+        }
+        if (prompt.Tokens.Length >= engine.ContextLength)
+            throw ApiSupport.ContextExceeded(new ContextLengthExceededException(prompt.Tokens.Length, engine.ContextLength), messagesParam);
+
         return new ChatPlan(prompt, parameters, choice.Mode == ToolChoiceMode.None ? null : syntax);
     }
 
     /// <summary>The parameters with the constraint of <paramref name="answer"/>; a schema the grammar cannot express
     /// is a 400 naming the keyword, under the field <paramref name="param"/>.</summary>
-    public static GenerationParameters WithConstraint(IGenerationEngine engine, GenerationParameters parameters, GrammarExpr answer, string param)
+    public static GenerationParameters WithConstraint(IGenerationEngine engine, GenerationParameters parameters, GrammarExpr answer, string param,
+        JsonGrammarOptions? options = null)
     {
         try
         {
-            return parameters with { Constraint = engine.CreateConstraint(answer) };
+            return parameters with { Constraint = engine.CreateConstraint(answer, options) };
         }
         catch (UnsupportedSchemaException e)
         {

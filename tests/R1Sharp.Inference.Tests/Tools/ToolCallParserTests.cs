@@ -76,9 +76,12 @@ public sealed class ToolCallParserTests
         var (content, calls) = Parse(ToolCallSyntax.DeepSeekR1, cut, 5);
         Assert.Equal("Checking both.\n", content);
         Assert.Equal("get_weather", Assert.Single(calls).Name);
-        var (partial, none) = Parse(ToolCallSyntax.DeepSeekR1, cut + "<｜tool▁call▁begin｜>function<｜tool▁sep｜>add\n```json\n{\"a\"", 5);
+        var (content2, first) = Parse(ToolCallSyntax.DeepSeekR1, cut + "<｜tool▁call▁begin｜>function<｜tool▁sep｜>add\n```json\n{\"a\"", 5);
+        Assert.Equal("get_weather", Assert.Single(first).Name); // the unfinished second call is dropped
+        Assert.Equal("Checking both.\n", content2);
+        var (partial, none) = Parse(ToolCallSyntax.DeepSeekR1, "x<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>add\n```json\n{\"a\"", 5);
         Assert.Empty(none);
-        Assert.StartsWith("Checking both.\n<｜tool▁calls▁begin｜>", partial);
+        Assert.StartsWith("x<｜tool▁calls▁begin｜>", partial);
     }
 
     /// <summary>The forced-call grammar accepts exactly what the parser reads back (same syntax both ways).</summary>
