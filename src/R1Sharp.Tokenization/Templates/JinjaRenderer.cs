@@ -228,13 +228,13 @@ public sealed class JinjaRenderer
                 var value = Eval(f.Value, scope);
                 var args = f.Args.Select(a => Eval(a, scope)).ToList();
                 var kwargs = f.Kwargs.Select(k => new KeyValuePair<string, object?>(k.Name, Eval(k.Value, scope))).ToList();
-                return JinjaBuiltins.ApplyFilter(this, f.Name, value, args, kwargs);
+                return JinjaFilters.Apply(this, f.Name, value, new JinjaArgs(args, kwargs));
             }
             case TestExpr t:
             {
                 var value = Eval(t.Value, scope);
                 var args = t.Args.Select(a => Eval(a, scope)).ToList();
-                bool r = JinjaBuiltins.ApplyTest(this, t.Name, value, args, scope);
+                bool r = JinjaTests.Apply(t.Name, value, args);
                 return t.Negated ? !r : r;
             }
             case BinaryExpr bin:
@@ -315,14 +315,12 @@ public sealed class JinjaRenderer
         {
             case JinjaUndefined: return new JinjaUndefined(name);
             case JinjaDict d:
-                if (JinjaBuiltins.IsDictMethod(name)) return new JinjaBoundMethod(d, name);
+                if (JinjaMethods.Has(d, name)) return new JinjaBoundMethod(d, name);
                 return d.TryGetValue(name, out var v) ? v : new JinjaUndefined(name);
             case JinjaNamespace ns: return ns.Attributes.TryGetValue(name, out var nv) ? nv : new JinjaUndefined(name);
             case JinjaLoop loop: return loop.Get(name);
             case JinjaRecursiveLoop rl: return rl.Loop.Get(name);
-            case string s when JinjaBuiltins.IsStringMethod(name): return new JinjaBoundMethod(s, name);
-            case List<object?> l when JinjaBuiltins.IsListMethod(name): return new JinjaBoundMethod(l, name);
-            case object?[] t when name is "index" or "count": return new JinjaBoundMethod(t, name);
+            case string or List<object?> or object?[] when JinjaMethods.Has(obj, name): return new JinjaBoundMethod(obj, name);
             default: return new JinjaUndefined(name);
         }
     }
@@ -409,7 +407,7 @@ public sealed class JinjaRenderer
             return fn switch
             {
                 IJinjaCallable c => c.Call(this, args, kwargs),
-                JinjaBoundMethod m => JinjaBuiltins.CallMethod(this, m, args, kwargs),
+                JinjaBoundMethod m => JinjaMethods.Call(m, new JinjaArgs(args, kwargs)),
                 JinjaUndefined u => throw new TemplateException($"'{u.Name}' is undefined"),
                 _ => throw new TemplateException($"'{Py.TypeName(fn)}' object is not callable"),
             };

@@ -22,7 +22,7 @@ public sealed class JinjaTemplate
     public string Render(IReadOnlyDictionary<string, object?> variables)
     {
         var root = new JinjaScope(null);
-        JinjaBuiltins.AddGlobals(root, Clock);
+        JinjaGlobals.AddTo(root, Clock);
         var context = new JinjaScope(root);
         foreach (var kv in variables) context.Set(kv.Key, ToValue(kv.Value));
         try
