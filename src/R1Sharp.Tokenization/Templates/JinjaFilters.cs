@@ -72,7 +72,7 @@ public static partial class JinjaFilters
         ["attr"] = (_, v, a) => JinjaRenderer.GetAttr(v, Py.Str(a.Get(0, "name", ""))),
         ["format"] = (_, v, a) => Py.Binary("%", Py.Str(v), a.Positional.ToArray()),
         ["wordcount"] = (_, v, _) => (long)Words().Matches(Py.Str(v)).Count,
-        ["center"] = (_, v, a) => PyString.Center(Py.Str(v), (int)JinjaArgs.ToInt(a.Get(0, "width", 80L), "center"), ' '),
+        ["center"] = (_, v, a) => PyString.Center(Py.Str(v), JinjaArgs.ToInt(a.Get(0, "width", 80L), "center"), ' '),
         ["batch"] = (_, v, a) => Batch(v, a),
         ["map"] = Map,
         ["select"] = (r, v, a) => Select(r, v, a, want: true),
@@ -90,7 +90,7 @@ public static partial class JinjaFilters
 
     private static string ToJson(object? value, JinjaArgs a)
     {
-        string? indent = a.Get(0, "indent") switch { null => null, long n => new string(' ', (int)n), string s => s, _ => null };
+        string? indent = a.Get(0, "indent") switch { null => null, long n => new string(' ', PyString.Padded(n)), string s => s, _ => null };
         var seps = a.Get(-1, "separators") as IList<object?>;
         bool sortKeys = Py.Truthy(a.Get(-1, "sort_keys", false));
         bool ensureAscii = Py.Truthy(a.Get(-1, "ensure_ascii", false));
@@ -108,7 +108,7 @@ public static partial class JinjaFilters
     {
         string sep = Py.Str(a.Get(0, "d", ""));
         var attr = JinjaArgs.OptString(a.Get(1, "attribute"));
-        return string.Join(sep, Py.Iterate(value).Select(x => Py.Str(attr != null ? JinjaRenderer.GetItem(x, attr) : x)));
+        return PyString.Join(sep, Py.Iterate(value).Select(x => Py.Str(attr != null ? JinjaRenderer.GetItem(x, attr) : x)).ToList());
     }
 
     private static string Escape(object? value) =>
@@ -158,6 +158,7 @@ public static partial class JinjaFilters
         {
             var key = attr != null ? JinjaRenderer.GetItem(x, attr) : x;
             if (!caseSensitive && key is string ks) key = ks.ToLowerInvariant();
+            TemplateBudget.Current?.Work(seen.Count);
             if (seen.Any(s => Py.AreEqual(s, key))) continue;
             seen.Add(key);
             result.Add(x);
@@ -178,10 +179,12 @@ public static partial class JinjaFilters
     private static string Indent(object? value, JinjaArgs a)
     {
         var widthArg = a.Get(0, "width", 4L);
-        string indention = widthArg as string ?? new string(' ', (int)JinjaArgs.ToInt(widthArg, "indent"));
+        string indention = widthArg as string ?? new string(' ', PyString.Padded(JinjaArgs.ToInt(widthArg, "indent")));
         bool first = Py.Truthy(a.Get(1, "first", false));
         bool blank = Py.Truthy(a.Get(2, "blank", false));
-        var lines = PyString.SplitLines(Py.Str(value) + "\n");
+        string text = Py.Str(value);
+        var lines = PyString.SplitLines(text + "\n");
+        TemplateBudget.Current?.String(text.Length + (lines.Count + 1L) * indention.Length);
         string rv;
         if (blank) rv = string.Join("\n" + indention, lines);
         else
@@ -197,6 +200,7 @@ public static partial class JinjaFilters
         int size = (int)JinjaArgs.ToInt(a.Get(0, "linecount", 1L), "batch");
         var fill = a.Get(1, "fill_with");
         bool hasFill = a.Has(1, "fill_with");
+        if (hasFill) TemplateBudget.Current?.Collection(size);
         var result = new List<object?>();
         List<object?>? cur = null;
         foreach (var x in Py.Iterate(value))

@@ -10,13 +10,15 @@ public readonly record struct JinjaToken(JinjaTokenKind Kind, string Value, int 
     public override string ToString() => Kind == JinjaTokenKind.Eof ? "end of template" : $"'{Value}'";
 }
 
-/// <summary>Whitespace options of a jinja2 Environment. HF transformers renders chat templates with
+/// <summary>Whitespace options and limits of a jinja2 Environment. HF transformers renders chat templates with
 /// trim_blocks=True and lstrip_blocks=True (and keep_trailing_newline=False), which is the default here.</summary>
 public sealed record JinjaOptions
 {
     public bool TrimBlocks { get; init; } = true;
     public bool LstripBlocks { get; init; } = true;
     public bool KeepTrailingNewline { get; init; }
+    /// <summary>What parsing and one render may cost (the sandbox's bounds).</summary>
+    public TemplateLimits Limits { get; init; } = TemplateLimits.Default;
     public static JinjaOptions Transformers { get; } = new();
     public static JinjaOptions Jinja2Defaults { get; } = new() { TrimBlocks = false, LstripBlocks = false };
 }

@@ -29,8 +29,8 @@ public static class JinjaMethods
         ["rfind"] = (s, a) => (long)s.LastIndexOf(Py.Str(a.Get(0, "sub", "")), StringComparison.Ordinal),
         ["index"] = (s, a) => s.IndexOf(Py.Str(a.Get(0, "sub", "")), StringComparison.Ordinal) is int i and >= 0 ? (long)i : throw new TemplateException("substring not found"),
         ["count"] = (s, a) => Count(s, Py.Str(a.Get(0, "sub", ""))),
-        ["join"] = (s, a) => string.Join(s, Py.Iterate(a.Get(0, "iterable")).Select(x => x is string xs ? xs
-            : throw new TemplateException($"sequence item: expected str instance, {Py.TypeName(x)} found"))),
+        ["join"] = (s, a) => PyString.Join(s, Py.Iterate(a.Get(0, "iterable")).Select(x => x is string xs ? xs
+            : throw new TemplateException($"sequence item: expected str instance, {Py.TypeName(x)} found")).ToList()),
         ["splitlines"] = (s, _) => PyString.SplitLines(s).Cast<object?>().ToList(),
         ["isdigit"] = (s, _) => s.Length > 0 && s.All(char.IsDigit),
         ["isnumeric"] = (s, _) => s.Length > 0 && s.All(char.IsDigit),
@@ -42,12 +42,12 @@ public static class JinjaMethods
         ["isupper"] = (s, _) => s.Any(char.IsLetter) && s == s.ToUpperInvariant(),
         ["removeprefix"] = (s, a) => Py.Str(a.Get(0, "prefix", "")) is var p && s.StartsWith(p, StringComparison.Ordinal) ? s[p.Length..] : s,
         ["removesuffix"] = (s, a) => Py.Str(a.Get(0, "suffix", "")) is var p && p.Length > 0 && s.EndsWith(p, StringComparison.Ordinal) ? s[..^p.Length] : s,
-        ["zfill"] = (s, a) => ZeroFill(s, (int)JinjaArgs.ToInt(a.Get(0, "width", 0L), "zfill")),
-        ["ljust"] = (s, a) => s.PadRight((int)JinjaArgs.ToInt(a.Get(0, "width", 0L), "ljust"), Py.Str(a.Get(1, "fillchar", " "))[0]),
-        ["rjust"] = (s, a) => s.PadLeft((int)JinjaArgs.ToInt(a.Get(0, "width", 0L), "rjust"), Py.Str(a.Get(1, "fillchar", " "))[0]),
+        ["zfill"] = (s, a) => ZeroFill(s, JinjaArgs.ToInt(a.Get(0, "width", 0L), "zfill")),
+        ["ljust"] = (s, a) => s.PadRight(Width(s, JinjaArgs.ToInt(a.Get(0, "width", 0L), "ljust")), Py.Str(a.Get(1, "fillchar", " "))[0]),
+        ["rjust"] = (s, a) => s.PadLeft(Width(s, JinjaArgs.ToInt(a.Get(0, "width", 0L), "rjust")), Py.Str(a.Get(1, "fillchar", " "))[0]),
         ["center"] = (s, a) =>
         {
-            int w = (int)JinjaArgs.ToInt(a.Get(0, "width", 0L), "center");
+            long w = JinjaArgs.ToInt(a.Get(0, "width", 0L), "center");
             return s.Length >= w ? s : PyString.Center(s, w, Py.Str(a.Get(1, "fillchar", " "))[0]);
         },
         ["partition"] = (s, a) => Partition(s, Py.Str(a.Get(0, "sep", "")), fromRight: false),
@@ -138,8 +138,15 @@ public static class JinjaMethods
         return n;
     }
 
-    private static string ZeroFill(string s, int w) =>
-        s.Length >= w ? s : s.StartsWith('-') || s.StartsWith('+') ? s[0] + new string('0', w - s.Length) + s[1..] : new string('0', w - s.Length) + s;
+    /// <summary>A padding width: as Python, a width at most the string's length pads nothing.</summary>
+    private static int Width(string s, long width) => width <= s.Length ? s.Length : PyString.Padded(width);
+
+    private static string ZeroFill(string s, long width)
+    {
+        if (s.Length >= width) return s;
+        int w = PyString.Padded(width);
+        return s.StartsWith('-') || s.StartsWith('+') ? s[0] + new string('0', w - s.Length) + s[1..] : new string('0', w - s.Length) + s;
+    }
 
     private static object?[] Partition(string s, string sep, bool fromRight)
     {

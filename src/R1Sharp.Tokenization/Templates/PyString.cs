@@ -18,7 +18,7 @@ public static class PyString
     /// <summary>str.splitlines(): every Unicode line boundary Python knows; \r\n counts once.</summary>
     public static List<string> SplitLines(string s)
     {
-        var lines = new List<string>();
+        var lines = new Pieces();
         int start = 0;
         for (int i = 0; i < s.Length; i++)
         {
@@ -37,7 +37,7 @@ public static class PyString
     /// <summary>str.split / str.rsplit: without a separator, runs of whitespace separate and the ends give no empty strings.</summary>
     public static List<object?> Split(string s, string? sep, long maxsplit, bool fromRight)
     {
-        var result = new List<string>();
+        var result = new Pieces();
         if (sep == null)
         {
             if (!fromRight)
@@ -100,9 +100,28 @@ public static class PyString
         return result.Cast<object?>().ToList();
     }
 
+    /// <summary>A list of the pieces of a string that stays within the render's collection limit while it grows
+    /// (a string of separators would otherwise become millions of strings before any check).</summary>
+    private sealed class Pieces : List<string>
+    {
+        private readonly int _limit = TemplateBudget.Current?.Limits.MaxCollectionLength ?? int.MaxValue;
+
+        public new void Add(string piece)
+        {
+            if (Count >= _limit) TemplateBudget.Current!.Collection(Count + 1L);
+            base.Add(piece);
+        }
+    }
+
     /// <summary>str.replace(old, new[, count]); an empty <paramref name="old"/> inserts between code points.</summary>
     public static string Replace(string s, string old, string nw, long count)
     {
+        if (TemplateBudget.Current is { } budget && nw.Length > old.Length)
+        {
+            long places = old.Length == 0 ? Py.Len(s) + 1 : Occurrences(s, old);
+            if (count >= 0) places = Math.Min(places, count);
+            budget.String(s.Length + places * (nw.Length - old.Length));
+        }
         if (count < 0) return old.Length == 0 ? InsertBetweenChars(s, nw, int.MaxValue) : s.Replace(old, nw, StringComparison.Ordinal);
         if (old.Length == 0) return InsertBetweenChars(s, nw, count);
         var sb = new StringBuilder();
@@ -117,6 +136,13 @@ public static class PyString
         return sb.Append(s, pos, s.Length - pos).ToString();
     }
 
+    private static long Occurrences(string s, string sub)
+    {
+        long n = 0;
+        for (int i = s.IndexOf(sub, StringComparison.Ordinal); i >= 0; i = s.IndexOf(sub, i + sub.Length, StringComparison.Ordinal)) n++;
+        return n;
+    }
+
     private static string InsertBetweenChars(string s, string nw, long count)
     {
         var chars = Py.Chars(s);
@@ -128,6 +154,25 @@ public static class PyString
             if (i < chars.Count) sb.Append(chars[i]);
         }
         return sb.ToString();
+    }
+
+    /// <summary>A padding or indentation argument: the string it makes must fit the limits (and an int).</summary>
+    public static int Padded(long width)
+    {
+        TemplateBudget.Current?.String(width);
+        return width > int.MaxValue ? throw new TemplateException($"template error: a width of {width:N0} is too large") : (int)Math.Max(0, width);
+    }
+
+    /// <summary>string.Join after checking the total length (a list may hold one large string many times).</summary>
+    public static string Join(string separator, IReadOnlyList<string> items)
+    {
+        if (TemplateBudget.Current is { } budget)
+        {
+            long total = (long)separator.Length * Math.Max(0, items.Count - 1);
+            foreach (string item in items) total += item.Length;
+            budget.String(total);
+        }
+        return string.Join(separator, items);
     }
 
     public static string Capitalize(string s) => s.Length == 0 ? s : s[..1].ToUpperInvariant() + s[1..].ToLowerInvariant();
@@ -147,10 +192,11 @@ public static class PyString
     }
 
     /// <summary>str.center(width, fill): the extra fill goes left when both the padding and the width are odd (CPython's rule).</summary>
-    public static string Center(string s, int width, char fill)
+    public static string Center(string s, long width, char fill)
     {
         if (s.Length >= width) return s;
-        int total = width - s.Length, left = total / 2 + (total & width & 1);
+        Padded(width);
+        int total = (int)width - s.Length, left = total / 2 + (total & (int)width & 1);
         return new string(fill, left) + s + new string(fill, total - left);
     }
 
@@ -175,6 +221,7 @@ public static class PyString
             else if (int.TryParse(field, out int idx)) v = idx < positional.Count ? positional[idx] : throw new TemplateException("Replacement index out of range");
             else v = args.Keywords.FirstOrDefault(k => k.Key == field) is { Key: not null } kv ? kv.Value : throw new TemplateException($"KeyError: '{field}'");
             sb.Append(Py.Str(v));
+            TemplateBudget.Current?.Building(sb.Length);
             i = end;
         }
         return sb.ToString();
