@@ -16,6 +16,15 @@ public sealed unsafe class GgufFile : IDisposable
     public const int DefaultAlignment = 32;
     private const int MaxDimensions = 4;
 
+    // Bounds on what a header may make this reader allocate, far above any real model (the largest vocabularies
+    // have ~260k tokens and ~500k merges, chat templates are tens of KB, DeepSeek-V3 has ~1,000 tensors) so that a
+    // corrupt or hostile count fails as one clear error instead of gigabytes of allocation.
+    public const int MaxMetadataCount = 1 << 16;
+    public const int MaxTensorCount = 1 << 20;
+    public const int MaxStringBytes = 16 << 20;
+    public const int MaxArrayLength = 1 << 24;
+    public const long MaxMetadataValues = 1 << 25;
+
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
     private byte* _base;
@@ -39,7 +48,7 @@ public sealed unsafe class GgufFile : IDisposable
     {
         Path = path;
         FileInfo info = new(path);
-        if (!info.Exists) throw new GgufFormatException(path, "file not found");
+        if (!info.Exists) throw new GgufFormatException(path, Directory.Exists(path) ? "is a directory, not a GGUF file" : "file not found");
         FileSize = info.Length;
         if (FileSize < 24) throw new GgufFormatException(path, $"file is too short to be GGUF ({FileSize} bytes)");
         try
@@ -73,10 +82,16 @@ public sealed unsafe class GgufFile : IDisposable
                 throw new GgufFormatException(path, $"metadata count {kvCount} is impossible for a file of {FileSize} bytes");
             if (tensorCount > (ulong)(FileSize / 24))
                 throw new GgufFormatException(path, $"tensor count {tensorCount} is impossible for a file of {FileSize} bytes");
+            if (kvCount > MaxMetadataCount)
+                throw new GgufFormatException(path, $"metadata count {kvCount:N0} is over this reader's limit of {MaxMetadataCount:N0}");
+            if (tensorCount > MaxTensorCount)
+                throw new GgufFormatException(path, $"tensor count {tensorCount:N0} is over this reader's limit of {MaxTensorCount:N0}");
 
-            var metadata = new Dictionary<string, object>((int)kvCount, StringComparer.Ordinal);
-            var types = new Dictionary<string, GgufValueType>((int)kvCount, StringComparer.Ordinal);
-            var keys = new List<string>((int)kvCount);
+            // Capacities grow with what is actually read, not with the counts the header claims.
+            int expected = (int)Math.Min(kvCount, 256);
+            var metadata = new Dictionary<string, object>(expected, StringComparer.Ordinal);
+            var types = new Dictionary<string, GgufValueType>(expected, StringComparer.Ordinal);
+            var keys = new List<string>(expected);
             for (ulong i = 0; i < kvCount; i++)
             {
                 string key = r.String();
@@ -94,13 +109,13 @@ public sealed unsafe class GgufFile : IDisposable
             Alignment = DefaultAlignment;
             if (metadata.TryGetValue("general.alignment", out object? a))
             {
-                long al = a switch { uint u => u, int s => s, ulong ul => (long)Math.Min(ul, int.MaxValue), long l => l, _ => -1 };
+                long al = a is ulong ul ? (long)Math.Min(ul, int.MaxValue) : ToInteger(a) ?? -1;
                 if (al <= 0 || al > 1 << 20 || (al & (al - 1)) != 0)
                     throw new GgufFormatException(path, $"general.alignment {a} is not a power of two");
                 Alignment = (int)al;
             }
 
-            var raw = new List<(string Name, long[] Dims, uint Type, ulong Offset)>((int)tensorCount);
+            var raw = new List<(string Name, long[] Dims, uint Type, ulong Offset)>((int)Math.Min(tensorCount, 4096));
             for (ulong i = 0; i < tensorCount; i++)
             {
                 string name = r.String();
@@ -235,6 +250,7 @@ public sealed unsafe class GgufFile : IDisposable
     private struct HeaderReader(byte* data, long length, string path)
     {
         public long Position;
+        private long _values; // metadata values read so far (array elements count one each)
 
         private void Need(long n, string what)
         {
@@ -250,6 +266,8 @@ public sealed unsafe class GgufFile : IDisposable
             ulong len = U64();
             if (len > (ulong)(length - Position))
                 throw new GgufFormatException(path, $"string length {len} at offset {Position - 8} runs past the end of the file");
+            if (len > MaxStringBytes)
+                throw new GgufFormatException(path, $"string of {len:N0} bytes at offset {Position - 8} is over this reader's limit of {MaxStringBytes:N0}");
             var s = Encoding.UTF8.GetString(data + Position, (int)len);
             Position += (long)len;
             return s;
@@ -300,6 +318,11 @@ public sealed unsafe class GgufFile : IDisposable
                 throw new GgufFormatException(path, $"unknown array element type {(uint)elementType} at offset {Position - 12}");
             if (count > (ulong)((length - Position) / minBytes))
                 throw new GgufFormatException(path, $"array of {count} {elementType} at offset {Position - 12} runs past the end of the file");
+            if (count > MaxArrayLength)
+                throw new GgufFormatException(path, $"array of {count:N0} values at offset {Position - 12} is over this reader's limit of {MaxArrayLength:N0}");
+            _values += (long)count;
+            if (_values > MaxMetadataValues)
+                throw new GgufFormatException(path, $"metadata holds more than {MaxMetadataValues:N0} values (this reader's limit)");
             int n = (int)count;
             if (elementSize > 0)
             {
