@@ -7,10 +7,11 @@ namespace R1Sharp.Training;
 /// <summary>Reads parameters from GGUF files and writes float32 tensor sets (models, gradients, checkpoints) to GGUF.</summary>
 public static unsafe class ModelGguf
 {
-    /// <summary>Loads a qwen2/llama GGUF model into a new <see cref="TrainableModel"/>.</summary>
-    public static TrainableModel Load(GgufFile file, WorkPool pool)
+    /// <summary>Loads a qwen2/llama GGUF model into a new <see cref="TrainableModel"/> (without gradient memory when
+    /// <paramref name="withGradients"/> is false: a frozen model for forward passes).</summary>
+    public static TrainableModel Load(GgufFile file, WorkPool pool, bool withGradients = true)
     {
-        var model = new TrainableModel(ModelShape.FromGguf(file), pool);
+        var model = new TrainableModel(ModelShape.FromGguf(file), pool, withGradients);
         try { ReadInto(file, model.Parameters, prefix: ""); }
         catch { model.Dispose(); throw; }
         return model;

@@ -10,7 +10,7 @@ public sealed unsafe class SlabTensor(string name, long[] dims, long offset, Ten
     public long Offset { get; } = offset;
     public long Length { get; } = dims.Aggregate(1L, (a, b) => a * b);
     public int Rank => Dims.Length;
-    public float* Data => slab.Data + Offset;
+    public float* Data => slab.AllocatedData + Offset;
     public Span<float> Span => new(Data, checked((int)Length));
 }
 
@@ -21,6 +21,8 @@ public sealed unsafe class TensorSlab : IDisposable
     private readonly List<SlabTensor> _tensors = [];
     private readonly Dictionary<string, SlabTensor> _byName = new(StringComparer.Ordinal);
     public float* Data { get; private set; }
+    /// <summary><see cref="Data"/>, or a clear error instead of a null-pointer access when the slab was never allocated.</summary>
+    internal float* AllocatedData => Data != null ? Data : throw new InvalidOperationException("tensor memory not allocated (a model created without gradients?)");
     public long Length { get; private set; }
     public IReadOnlyList<SlabTensor> Tensors => _tensors;
 
@@ -44,9 +46,9 @@ public sealed unsafe class TensorSlab : IDisposable
     public SlabTensor this[string name] => _byName[name];
     public bool TryGet(string name, out SlabTensor tensor) => _byName.TryGetValue(name, out tensor!);
 
-    public Span<float> All => new(Data, checked((int)Length));
+    public Span<float> All => new(AllocatedData, checked((int)Length));
 
-    public void Clear() => NativeMemory.Clear(Data, (nuint)Length * sizeof(float));
+    public void Clear() => NativeMemory.Clear(AllocatedData, (nuint)Length * sizeof(float));
 
     public void Dispose()
     {

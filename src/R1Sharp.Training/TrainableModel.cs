@@ -39,12 +39,16 @@ public sealed unsafe class TrainableModel : IDisposable
     public KernelProfile? Profile { get; set; }
 
     public ModelShape Shape { get; }
+    /// <summary>The threads the model's kernels run on (objectives computed outside the model use them too).</summary>
+    public WorkPool Pool => _pool;
     public TensorSlab Parameters { get; }
     public TensorSlab Gradients { get; }
     public int MaxBatch { get; private set; }
     public int MaxSeq { get; private set; }
 
-    public TrainableModel(ModelShape shape, WorkPool pool)
+    /// <param name="withGradients">false for a frozen model that only runs forward passes (GRPO's old and reference
+    /// models): no gradient memory; <see cref="Backward"/> then throws.</param>
+    public TrainableModel(ModelShape shape, WorkPool pool, bool withGradients = true)
     {
         shape.Validate();
         Shape = shape;
@@ -54,7 +58,7 @@ public sealed unsafe class TrainableModel : IDisposable
         _layers = Carve(Parameters);
         _gradLayers = Carve(Gradients);
         Parameters.Allocate();
-        Gradients.Allocate();
+        if (withGradients) Gradients.Allocate();
         int half = shape.HeadDim / 2;
         float[] table = Rope.Table(shape.ContextLength, shape.HeadDim, shape.RopeBase);
         _ropeTable = (float*)NativeMemory.AlignedAlloc((nuint)(table.Length * sizeof(float)), 64);
@@ -103,7 +107,8 @@ public sealed unsafe class TrainableModel : IDisposable
     public Span<int> Targets => new(_targets, MaxBatch * MaxSeq);
     /// <summary>Per-position loss weights [B, T] (0 = not trained on).</summary>
     public Span<float> Weights => new(_weights, MaxBatch * MaxSeq);
-    /// <summary>Logits of the last forward pass [B*T, V] (replaced by their gradient by <see cref="Loss"/> when asked).</summary>
+    /// <summary>Logits of the last forward pass [B*T, V]; before <see cref="Backward"/> they must hold d loss / d logits
+    /// (written by <see cref="Loss"/> when asked, or by another objective such as GRPO's).</summary>
     public Span<float> Logits => new(_logits.Data, _b * _t * Shape.VocabSize);
 
     /// <summary>Sizes the activations for batches up to <paramref name="batch"/> x <paramref name="seq"/> (allocates only when growing).</summary>
@@ -242,9 +247,11 @@ public sealed unsafe class TrainableModel : IDisposable
         return loss;
     }
 
-    /// <summary>Backward pass after <see cref="Forward"/> and <see cref="Loss"/>(prepareBackward: true): adds into <see cref="Gradients"/>.</summary>
+    /// <summary>Backward pass after <see cref="Forward"/> once <see cref="Logits"/> hold d loss / d logits (<see cref="Loss"/>(prepareBackward: true)
+    /// or another objective): adds into <see cref="Gradients"/>.</summary>
     public void Backward()
     {
+        if (Gradients.Data == null) throw new InvalidOperationException("this model was created without gradients (forward passes only)");
         var sh = Shape;
         int b = _b, t = _t, n = b * t, c = sh.EmbeddingLength, f = sh.FeedForwardLength, v = sh.VocabSize;
         long nc = (long)n * c;

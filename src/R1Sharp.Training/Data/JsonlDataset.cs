@@ -13,24 +13,9 @@ public static class JsonlDataset
 {
     public static List<TrainingExample> Load(string path, int vocabSize, int maxTokens, ITextEncoder? encoder = null)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"data file not found: {path}");
-        var rows = new List<TrainingExample>();
-        int line = 0;
-        foreach (string raw in File.ReadLines(path))
+        var rows = JsonlReader.Read(path, (e, where, line) =>
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(raw)) continue;
-            string where = $"{Path.GetFileName(path)}:{line}";
-            TrainingExample ex;
-            try
-            {
-                using var doc = JsonDocument.Parse(raw);
-                ex = Parse(doc.RootElement, encoder, where) with { Line = line };
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{where}: malformed JSON ({e.Message.Split('.')[0]})");
-            }
+            var ex = Parse(e, encoder, where) with { Line = line };
             if (ex.Tokens.Length < 2) throw new InvalidDataException($"{where}: a row needs at least 2 tokens, it has {ex.Tokens.Length}");
             if (ex.Tokens.Length > maxTokens)
                 throw new InvalidDataException($"{where}: the sequence has {ex.Tokens.Length} tokens, longer than the context of {maxTokens}");
@@ -39,8 +24,8 @@ public static class JsonlDataset
                     throw new InvalidDataException($"{where}: token id {ex.Tokens[i]} is outside the vocabulary (size {vocabSize})");
             if (ex.Weights != null && ex.Weights.All(w => w == 0))
                 throw new InvalidDataException($"{where}: the row has no trained tokens");
-            rows.Add(ex);
-        }
+            return ex;
+        });
         if (rows.Count == 0) throw new InvalidDataException($"{path}: no training rows");
         return rows;
     }
