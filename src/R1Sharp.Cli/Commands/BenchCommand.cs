@@ -19,7 +19,7 @@ public sealed class BenchCommand : ICliCommand
         var model = new Option<string?>("--model", "-m") { Description = "GGUF model file (default: $R1_MODEL or the bundled model)" };
         var prompt = new Option<int>("-p", "--n-prompt") { Description = "prompt tokens to prefill", DefaultValueFactory = _ => 512 };
         var gen = new Option<int>("-n", "--n-gen") { Description = "tokens to decode", DefaultValueFactory = _ => 128 };
-        var threads = new Option<int?>("-t", "--threads") { Description = "compute threads (default: all cores)" };
+        var threads = CliOptions.Threads();
         var reps = new Option<int>("-r", "--repetitions") { Description = "runs of each test (the best is reported)", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "print one JSON line {\"pp_tps\":..,\"tg_tps\":..}" };
         var cmd = new Command("bench", "Measure prefill and decode speed (tokens/s) with random tokens") { model, prompt, gen, threads, reps, json };
@@ -32,11 +32,6 @@ public sealed class BenchCommand : ICliCommand
                 return 1;
             }
             int? t = parse.GetValue(threads);
-            if (t is <= 0)
-            {
-                Console.Error.WriteLine("r1 bench: -t must be positive");
-                return 1;
-            }
             string path = DefaultModel.Resolve(parse.GetValue(model));
             using var file = GgufFile.Open(path);
             using var lm = ModelLoader.Load(file, new ModelLoadOptions { Threads = t, MaxBatchTokens = Math.Max(512, p) });
@@ -73,7 +68,7 @@ public sealed class BenchCommand : ICliCommand
                 return 0;
             }
             var c = lm.Config;
-            Console.WriteLine($"model: {Path.GetFileName(path)} ({c.Architecture}, {c.LayerCount} layers, {c.EmbeddingLength} hidden, {file.FileSize / 1048576.0:F0} MiB), threads: {ComputePool.Shared.Threads}");
+            Console.WriteLine($"model: {Path.GetFileName(path)} ({c.Architecture}, {c.LayerCount} layers, {c.EmbeddingLength} hidden, {HumanUnits.Bytes(file.FileSize)}), threads: {ComputePool.Shared.Threads}");
             if (p > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pp{p}: {pp,10:F2} t/s"));
             if (n > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tg{n}: {tg,10:F2} t/s"));
             return 0;

@@ -17,7 +17,7 @@ public sealed class ChatCommand : ICliCommand
         var topP = new Option<float>("--top-p") { Description = "Nucleus sampling", DefaultValueFactory = _ => 0.95f };
         var seed = new Option<ulong?>("--seed") { Description = "Random seed" };
         var budget = new Option<int?>("--thinking-budget") { Description = "Most thinking tokens per reply (0 = no thinking)" };
-        var threads = new Option<int?>("-t", "--threads") { Description = "Compute threads (default: all cores)" };
+        var threads = CliOptions.Threads();
         var ctx = new Option<int?>("--ctx-size") { Description = "Context size in tokens (default: the model's, at most 4096)" };
         var hide = new Option<bool>("--hide-thinking") { Description = "Do not print the thinking" };
         var cmd = new Command("chat", "Interactive multi-turn chat (/reset starts over, /exit quits)")

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using R1Sharp.Evaluation;
 using R1Sharp.Inference;
 using R1Sharp.Inference.Sampling;
@@ -27,7 +26,7 @@ public sealed class EvalCommand : ICliCommand
         var topP = new Option<float>("--top-p") { Description = "Nucleus sampling threshold", DefaultValueFactory = _ => 0.95f };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens generated per sample", DefaultValueFactory = _ => 1024 };
         var seed = new Option<ulong>("--seed") { Description = "Sampling seed (same seed, same samples)", DefaultValueFactory = _ => 1UL };
-        var threads = new Option<int?>("--threads") { Description = "Compute threads (default: all cores)" };
+        var threads = CliOptions.Threads();
         var noInstruction = new Option<bool>("--no-instruction") { Description = "Do not append the boxed-answer instruction to GSM8K/MATH prompts" };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object" };
         var cmd = new Command("eval", "Evaluate a model: exact final answers, pass@1 over k samples, cons@k, pass@k")
@@ -99,7 +98,7 @@ public sealed class EvalCommand : ICliCommand
                 ["no_answer_rate"] = Math.Round(r.NoAnswerRate, 6), ["unfinished_rate"] = Math.Round(r.UnfinishedRate, 6),
                 ["seconds"] = Math.Round(r.Elapsed.TotalSeconds, 1),
             };
-            Console.WriteLine(JsonSerializer.Serialize(o));
+            Console.WriteLine(CliJson.Serialize(o));
             return;
         }
         var c = CultureInfo.InvariantCulture;
