@@ -98,7 +98,7 @@ public sealed unsafe class GgufFile : IDisposable
                 var type = (GgufValueType)r.U32();
                 object value = r.Value(type, depth: 0);
                 if (!metadata.TryAdd(key, value))
-                    throw new GgufFormatException(path, $"duplicate metadata key '{key}'");
+                    throw new GgufFormatException(path, $"duplicate metadata key {MessageText.Quote(key)}");
                 types[key] = type;
                 keys.Add(key);
             }
@@ -121,18 +121,18 @@ public sealed unsafe class GgufFile : IDisposable
                 string name = r.String();
                 uint nDims = r.U32();
                 if (nDims == 0 || nDims > MaxDimensions)
-                    throw new GgufFormatException(path, $"tensor '{name}' has {nDims} dimensions (1 to {MaxDimensions} allowed)");
+                    throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} has {nDims} dimensions (1 to {MaxDimensions} allowed)");
                 var dims = new long[nDims];
                 long elements = 1;
                 for (int d = 0; d < nDims; d++)
                 {
                     ulong dim = r.U64();
                     if (dim == 0 || dim > (ulong)FileSize * 8 || dim > int.MaxValue * 64UL)
-                        throw new GgufFormatException(path, $"tensor '{name}' has an impossible dimension {dim}");
+                        throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} has an impossible dimension {dim}");
                     dims[d] = (long)dim;
                     elements = checked(elements * (long)dim);
                     if (elements > FileSize * 8L)
-                        throw new GgufFormatException(path, $"tensor '{name}' has more elements than the file can hold");
+                        throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} has more elements than the file can hold");
                 }
                 uint type = r.U32();
                 ulong offset = r.U64();
@@ -145,19 +145,19 @@ public sealed unsafe class GgufFile : IDisposable
             {
                 var type = (GgmlType)typeId;
                 if (!GgmlTypeInfo.TryGetBlock(type, out int blockElements, out int blockBytes))
-                    throw new GgufFormatException(path, $"tensor '{name}' has unknown type {typeId}");
+                    throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} has unknown type {typeId}");
                 if (dims[0] % blockElements != 0)
-                    throw new GgufFormatException(path, $"tensor '{name}' row of {dims[0]} is not a multiple of the {type} block size {blockElements}");
+                    throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} row of {dims[0]} is not a multiple of the {type} block size {blockElements}");
                 long elements = 1;
                 foreach (long d in dims) elements *= d;
                 long size = elements / blockElements * blockBytes;
                 if (offset % (ulong)Alignment != 0)
-                    throw new GgufFormatException(path, $"tensor '{name}' offset {offset} is not aligned to {Alignment}");
+                    throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} offset {offset} is not aligned to {Alignment}");
                 if (offset > (ulong)FileSize || DataOffset + (long)offset + size > FileSize)
-                    throw new GgufFormatException(path, $"tensor '{name}' data (offset {offset}, {size} bytes) runs past the end of the file (truncated?)");
+                    throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} data (offset {offset}, {size} bytes) runs past the end of the file (truncated?)");
                 var t = new GgufTensorInfo(name, dims, type, (long)offset, size);
                 if (!_tensorsByName.TryAdd(name, t))
-                    throw new GgufFormatException(path, $"duplicate tensor name '{name}'");
+                    throw new GgufFormatException(path, $"duplicate tensor name {MessageText.Quote(name)}");
                 tensors.Add(t);
             }
             Tensors = tensors;
@@ -182,7 +182,7 @@ public sealed unsafe class GgufFile : IDisposable
     public bool TryGetTensor(string name, out GgufTensorInfo tensor) => _tensorsByName.TryGetValue(name, out tensor!);
 
     public GgufTensorInfo GetTensor(string name) =>
-        _tensorsByName.TryGetValue(name, out var t) ? t : throw new GgufFormatException(Path, $"tensor '{name}' is missing");
+        _tensorsByName.TryGetValue(name, out var t) ? t : throw new GgufFormatException(Path, $"tensor {MessageText.Quote(name)} is missing");
 
     /// <summary>Pointer to the tensor's bytes inside the mapping (valid until Dispose).</summary>
     public byte* GetTensorPointer(GgufTensorInfo tensor)
@@ -233,7 +233,7 @@ public sealed unsafe class GgufFile : IDisposable
         ulong ul => ul > long.MaxValue ? null : (long)ul, long l => l, bool b => b ? 1 : 0, _ => null,
     };
 
-    private GgufFormatException Missing(string key) => new(Path, $"metadata key '{key}' is missing or has the wrong type");
+    private GgufFormatException Missing(string key) => new(Path, $"metadata key {MessageText.Quote(key)} is missing or has the wrong type");
 
     public void Dispose()
     {

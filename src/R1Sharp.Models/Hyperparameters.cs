@@ -85,8 +85,10 @@ public sealed class Hyperparameters(GgufFile file, string architecture)
     {
         int? fromTokens = file.GetStringArray("tokenizer.ggml.tokens")?.Length;
         int vocab;
-        if (file.TryGetTensor("token_embd.weight", out var embd) && embd.Dimensions.Length == 2)
+        if (file.TryGetTensor("token_embd.weight", out var embd))
         {
+            if (embd.Dimensions.Length != 2)
+                throw new ModelFormatException(file.Path, $"tensor 'token_embd.weight' has shape [{string.Join(", ", embd.Dimensions)}], expected [embedding, vocabulary]");
             if (embd.Dimensions[1] > MaxVocabulary)
                 throw new ModelFormatException(file.Path, $"tensor 'token_embd.weight' has {embd.Dimensions[1]:N0} rows: more than {MaxVocabulary:N0} tokens");
             vocab = (int)embd.Dimensions[1];

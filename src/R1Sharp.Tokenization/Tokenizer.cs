@@ -141,9 +141,10 @@ public sealed class Tokenizer
         string model = file.GetString("tokenizer.ggml.model")
             ?? throw new GgufFormatException(file.Path, "no tokenizer (metadata key 'tokenizer.ggml.model' is missing)");
         if (model != "gpt2")
-            throw new GgufFormatException(file.Path, $"tokenizer model '{model}' is not supported (only byte-level BPE, 'gpt2')");
+            throw new GgufFormatException(file.Path, $"tokenizer model {MessageText.Quote(model)} is not supported (only byte-level BPE, 'gpt2')");
         string[] tokens = file.GetStringArray("tokenizer.ggml.tokens")
             ?? throw new GgufFormatException(file.Path, "metadata key 'tokenizer.ggml.tokens' is missing or not a string array");
+        if (tokens.Length == 0) throw new GgufFormatException(file.Path, "tokenizer.ggml.tokens is empty");
         string[] merges = file.GetStringArray("tokenizer.ggml.merges")
             ?? throw new GgufFormatException(file.Path, "metadata key 'tokenizer.ggml.merges' is missing or not a string array");
         TokenType[]? types = null;

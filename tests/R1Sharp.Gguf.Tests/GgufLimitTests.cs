@@ -108,4 +108,22 @@ public sealed class GgufLimitTests : IDisposable
         using var f = GgufFile.Open(Write(0, 1, Key("general.alignment", GgufValueType.UInt16, BitConverter.GetBytes((ushort)64)), 256));
         Assert.Equal(64, f.Alignment);
     }
+
+    [Fact]
+    public void NamesFromTheFileAreShownOnOneLineAndShort()
+    {
+        // found by the fuzz harness: a tensor name that swallowed the rest of the header made a multi-kilobyte,
+        // multi-line message
+        var ms = new MemoryStream();
+        string name = "blk.0\n" + new string('x', 5000);
+        var bytes = Encoding.UTF8.GetBytes(name);
+        ms.Write(BitConverter.GetBytes((ulong)bytes.Length));
+        ms.Write(bytes);
+        ms.Write(BitConverter.GetBytes(99u));   // 99 dimensions
+        var (message, _) = Fails(Write(1, 0, ms.ToArray(), 1 << 20));
+        Assert.DoesNotContain('\n', message);
+        Assert.StartsWith("tensor 'blk.0\\nxxx", message);
+        Assert.Contains("... (5,006 characters) has 99 dimensions", message);
+        Assert.True(message.Length < 150, message);
+    }
 }

@@ -9,12 +9,14 @@ namespace R1Sharp.Models.Tests;
 public sealed class HyperparameterValidationTests
 {
     /// <summary>The fixture model with one metadata key replaced (or removed when <paramref name="value"/> is null).</summary>
-    private static string WithKey(string model, string key, GgufValueType type, object? value, Action<GgufWriter, GgufFile>? more = null)
+    private static string WithKey(string model, string key, GgufValueType type, object? value, Action<GgufWriter, GgufFile>? more = null,
+                                  Func<string, bool>? keepTensor = null)
     {
         using var src = GgufFile.Open(GoldenFixtures.ModelPath(model));
         var w = new GgufWriter().CopyMetadata(src, k => k != key);
         if (value != null) w.Add(key, type, value);
-        foreach (var t in src.Tensors) w.AddTensor(t.Name, t.Type, t.Dimensions, src.GetTensorBytes(t).ToArray());
+        foreach (var t in src.Tensors)
+            if (keepTensor?.Invoke(t.Name) ?? true) w.AddTensor(t.Name, t.Type, t.Dimensions, src.GetTensorBytes(t).ToArray());
         more?.Invoke(w, src);
         string path = Path.Combine(Path.GetTempPath(), $"r1-hparams-{Guid.NewGuid():N}.gguf");
         w.Write(path);
@@ -78,6 +80,18 @@ public sealed class HyperparameterValidationTests
         string path = WithKey("tiny-llama-s1-f32.gguf", "general.name", GgufValueType.String, "x",
             (w, _) => w.AddTensor("blk.99999999999.attn_q.weight", GgmlType.F32, [32], new byte[128]));
         Assert.Contains("unknown tensor 'blk.99999999999.attn_q.weight'", LoadFails(path));
+    }
+
+    [Fact]
+    public void AOneDimensionalEmbeddingIsRefused()
+    {
+        // found by the fuzz harness: deepseek2 loaded a token_embd of shape [256] and failed at the first token (ArgumentOutOfRange)
+        string path = WithKey("tiny-deepseek2-s1-q8_0.gguf", "general.name", GgufValueType.String, "x", (w, src) =>
+        {
+            var t = src.GetTensor("token_embd.weight");
+            w.AddTensor("token_embd.weight", t.Type, [t.Dimensions[0]], src.GetTensorBytes(t)[..(int)(t.ByteSize / t.Dimensions[1])].ToArray());
+        }, keepTensor: n => n != "token_embd.weight");
+        Assert.Contains("tensor 'token_embd.weight' has shape [256], expected [embedding, vocabulary]", LoadFails(path));
     }
 
     [Fact]

@@ -49,6 +49,17 @@ public sealed class HostileVocabTests
     }
 
     [Fact]
+    public void EmptyOrStrangeVocabulariesAreFormatErrors()
+    {
+        // found by the fuzz harness: an empty token list was an ArgumentException; a long pre-tokenizer name with line
+        // breaks made a multi-line message
+        Assert.Contains("tokenizer.ggml.tokens is empty", Fails(WithKey("tokenizer.ggml.tokens", GgufValueType.Array, new GgufArray(GgufValueType.String, Array.Empty<string>()))));
+        string pre = Fails(WithKey("tokenizer.ggml.pre", GgufValueType.String, "a\nb" + new string('c', 1000)));
+        Assert.DoesNotContain('\n', pre);
+        Assert.Contains("unknown pre-tokenizer type 'a\\nbccc", pre);
+    }
+
+    [Fact]
     public void ARunOfOneCharacterEncodesInLinearTime()
     {
         // the merge table hashed (a, a) pairs into one bucket: 400k spaces took ~3 s of CPU, now ~0.4 s (~1.3 s with other tests running)

@@ -36,7 +36,7 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
         var c = Hyper = DeepSeek2Config.FromGguf(file);
         Config = c.ToModelConfig(file.GetString("general.name"));
 
-        _tokenEmbedding = Matrix("token_embd.weight", c.EmbeddingLength, null);
+        _tokenEmbedding = Matrix("token_embd.weight", c.EmbeddingLength, c.VocabSize);
         _outputNorm = Vector("output_norm.weight", c.EmbeddingLength);
         _output = file.TryGetTensor("output.weight", out _) ? Matrix("output.weight", c.EmbeddingLength, c.VocabSize) : _tokenEmbedding;
         _layers = new DeepSeek2Layer[c.LayerCount];

@@ -108,7 +108,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
                         && (!isBias || (biases && m.Groups[2].Value is "attn_q" or "attn_k" or "attn_v"));
             }
             if (!known)
-                throw new ModelFormatException(file.Path, $"unknown tensor '{n}' for architecture '{cfg.Architecture}' (not supported by this engine)");
+                throw new ModelFormatException(file.Path, $"unknown tensor {MessageText.Quote(n)} for architecture '{cfg.Architecture}' (not supported by this engine)");
         }
 
         long weightBytes = 0;

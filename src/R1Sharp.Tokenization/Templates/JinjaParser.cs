@@ -61,9 +61,18 @@ public sealed class JinjaParser
 
     private JinjaToken Expect(JinjaTokenKind kind)
     {
-        if (Current.Kind != kind) throw Error($"expected {kind}, got {Current}");
+        if (Current.Kind != kind) throw Error($"expected {Describe(kind)}, got {Current}");
         return Next();
     }
+
+    /// <summary>A token kind in words, for error messages.</summary>
+    private static string Describe(JinjaTokenKind kind) => kind switch
+    {
+        JinjaTokenKind.VariableBegin => "'{{'", JinjaTokenKind.VariableEnd => "'}}'", JinjaTokenKind.BlockBegin => "'{%'",
+        JinjaTokenKind.BlockEnd => "'%}'", JinjaTokenKind.Name => "a name", JinjaTokenKind.String => "a string",
+        JinjaTokenKind.Integer => "an integer", JinjaTokenKind.Float => "a number", JinjaTokenKind.Operator => "an operator",
+        JinjaTokenKind.Eof => "end of template", _ => "text",
+    };
 
     private void ExpectName(string name)
     {
