@@ -17,7 +17,6 @@ for (int i = 0; i < args.Length - 1; i++)
     if (args[i] == "--tokens") tokens = int.Parse(args[i + 1]);
     if (args[i] == "--experts") expertCounts = args[i + 1].Split(',').Select(int.Parse).ToArray();
 }
-ComputePool.Shared.Threads = threads;
 string dir = Path.Combine(Path.GetTempPath(), "r1sharp-moe-bench");
 Directory.CreateDirectory(dir);
 Console.WriteLine($"R1-mini decode, Q8_0, {threads} threads, {tokens} decode tokens after a 16-token prompt, machine: {Environment.ProcessorCount} cores");
@@ -28,7 +27,7 @@ foreach (int experts in expertCounts)
     string path = Path.Combine(dir, $"r1-mini-e{experts}.gguf");
     if (!File.Exists(path)) R1Mini.Write(path, experts);
     using var file = GgufFile.Open(path);
-    using var model = (DeepSeek2Model)ModelLoader.Load(file);
+    using var model = (DeepSeek2Model)ModelLoader.Load(file, new ModelLoadOptions { Threads = threads });
     var fp = DeepSeek2Footprint.Of(file, model.Hyper);
     using var seq = model.CreateSequence(16 + tokens + 1);
     var logits = new float[model.Config.VocabSize];

@@ -26,8 +26,8 @@ internal static unsafe class MatMulBench
         var mats = Qwen15BShape.Matrices(includeEmbedding: false)
             .Select(m => WeightMatrix.FromGguf(file, file.GetTensor(m.Name))).ToArray();
         long bytes = mats.Sum(m => m.RowBytes * m.Rows);
-        ComputePool.Shared.Threads = threads;
-        MatMul.Pool = ComputePool.Shared;
+        using var pool = new ComputePool(threads);
+        using var matmul = new MatMul(pool);
         Console.WriteLine($"{Path.GetFileName(path)}: {mats.Length} matrices, {bytes / 1e9:F3} GB per token, " +
                           $"types {string.Join(",", mats.Select(m => m.Type).Distinct())}; {threads} threads; " +
                           $"AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, AVX-VNNI {System.Runtime.Intrinsics.X86.AvxVnni.IsSupported}");
@@ -42,36 +42,36 @@ internal static unsafe class MatMulBench
         Console.WriteLine($"plain SIMD read of the same bytes: {readGbs:F1} GB/s (cpu/threads: {bytes / (s_lastCpu / threads) / 1e9:F1} GB/s)");
 
         {
-            double decode = Time(() => { foreach (var m in mats) MatMul.Forward(m, xp, yp, 1); }, seconds);
+            double decode = Time(() => { foreach (var m in mats) matmul.Forward(m, xp, yp, 1); }, seconds);
             double decodeCpu = s_lastCpu / threads;
             Console.WriteLine($"decode  (batch 1):  wall {decode * 1e3:F1} ms/token, {bytes / decode / 1e9:F1} GB/s " +
                               $"({bytes / decode / 1e9 / readGbs:P0} of plain read), matmul-only bound {1 / decode:F1} tokens/s; " +
                               $"cpu/threads {decodeCpu * 1e3:F1} ms -> {bytes / decodeCpu / 1e9:F1} GB/s, {1 / decodeCpu:F1} tokens/s");
-            double prefill = Time(() => { foreach (var m in mats) MatMul.Forward(m, xp, yp, batch); }, seconds);
+            double prefill = Time(() => { foreach (var m in mats) matmul.Forward(m, xp, yp, batch); }, seconds);
             double prefillCpu = s_lastCpu / threads;
             Console.WriteLine($"prefill (batch {batch}): wall {prefill * 1e3:F0} ms/batch, matmul-only bound {batch / prefill:F1} tokens/s; " +
                               $"cpu/threads {prefillCpu * 1e3:F0} ms -> {batch / prefillCpu:F1} tokens/s");
             foreach (var group in mats.GroupBy(m => (m.Type, m.Rows, m.Cols)).Take(8))
             {
                 var m = group.First();
-                double t = Time(() => MatMul.Forward(m, xp, yp, 1), 0.5);
+                double t = Time(() => matmul.Forward(m, xp, yp, 1), 0.5);
                 Console.WriteLine($"  {m,-26} decode {m.RowBytes * m.Rows / t / 1e9:F1} GB/s (cpu/threads {m.RowBytes * m.Rows / (s_lastCpu / threads) / 1e9:F1} GB/s)");
             }
             // Compute speed of each kernel with its weights in cache (one thread, 128 rows of 1536): the decode speed
             // once memory is fast enough, and prefill's per-core multiply rate.
-            MatMul.Pool = new ComputePool(1);
+            using var onePool = new ComputePool(1);
+            using var one = new MatMul(onePool);
             foreach (var type in mats.Select(m => m.Type).Distinct())
             {
                 var m = mats.First(m => m.Type == type && m.Cols == Qwen15BShape.Hidden).Slice(0, 128);
                 long mb = m.RowBytes * m.Rows;
-                double t1 = Time(() => { for (int k = 0; k < 20; k++) MatMul.Forward(m, xp, yp, 1); }, 1) / 20;
+                double t1 = Time(() => { for (int k = 0; k < 20; k++) one.Forward(m, xp, yp, 1); }, 1) / 20;
                 double c1 = s_lastCpu / 20;
-                double tb = Time(() => MatMul.Forward(m, xp, yp, batch), 1);
+                double tb = Time(() => one.Forward(m, xp, yp, batch), 1);
                 double cb = s_lastCpu;
                 Console.WriteLine($"  {type} in cache, 1 thread: batch 1 {mb / t1 / 1e9:F1} GB/s wall, {mb / c1 / 1e9:F1} GB/s cpu; " +
                                   $"batch {batch} {2.0 * m.Rows * m.Cols * batch / tb / 1e9:F1} GFLOP/s wall, {2.0 * m.Rows * m.Cols * batch / cb / 1e9:F1} GFLOP/s cpu");
             }
-            MatMul.Pool = ComputePool.Shared;
         }
         return 0;
     }
@@ -101,7 +101,7 @@ internal static unsafe class MatMulBench
 
     private static double RawRead(WeightMatrix[] mats, int threads, double seconds)
     {
-        var pool = new ComputePool(threads);
+        using var pool = new ComputePool(threads);
         var sinks = new float[threads * 16];
         double t = Time(() =>
         {

@@ -3,6 +3,8 @@
 // side by side with PyTorch's torch_train_speed.py when python3 with torch is available (run.sh does both).
 // usage: dotnet run -c Release --project bench/train-speed [-- --threads 2 --steps 8]
 using System.Diagnostics;
+using R1Sharp.Numerics;
+using R1Sharp.Numerics.Kernels;
 using R1Sharp.Training;
 using R1Sharp.Training.Data;
 
@@ -18,9 +20,9 @@ var shape = new ModelShape
     Architecture = "qwen2", VocabSize = 1024, EmbeddingLength = 384, LayerCount = 6, HeadCount = 6, KvHeadCount = 2,
     FeedForwardLength = 1024, ContextLength = 512, QkvBias = true, TiedOutput = false,
 };
-using var pool = new WorkPool(threads);
+using var pool = new ComputePool(threads) { SpinIterations = 0 }; // as r1 train: long loops, idle threads sleep
 using var model = new TrainableModel(shape, pool);
-var rng = new Rng(1);
+var rng = new Xoshiro256StarStar(1);
 foreach (var t in model.Parameters.Tensors)
 {
     var s = t.Span;

@@ -56,16 +56,6 @@ public sealed class LoadedModel : IDisposable
         }
     }
 
-    /// <summary>Renders messages with the model's template and tokenizes the prompt (special tokens parsed; BOS only
-    /// when the tokenizer asks for it and the template did not write it).</summary>
-    public int[] EncodePrompt(string renderedPrompt)
-    {
-        int[] ids = Tokenizer.Encode(renderedPrompt, addBos: false, parseSpecial: true);
-        if (Tokenizer.AddBos && Tokenizer.BosId is int bos && (ids.Length == 0 || ids[0] != bos))
-            return [bos, .. ids];
-        return ids;
-    }
-
     public void Dispose()
     {
         Model.Dispose();

@@ -1,11 +1,21 @@
+using R1Sharp.Numerics.Kernels;
+
 namespace R1Sharp.Models;
 
 /// <summary>Knobs for <see cref="ModelLoader.Load"/>.</summary>
 public sealed record ModelLoadOptions
 {
-    /// <summary>Compute threads (sets ComputePool.Shared.Threads); null keeps the pool's setting.</summary>
+    /// <summary>Threads of the model's own compute pool, the calling thread included; null = one per core.</summary>
     public int? Threads { get; init; }
 
     /// <summary>Tokens processed per internal batch: longer prompts are split into chunks of this size (bounds scratch memory).</summary>
     public int MaxBatchTokens { get; init; } = 512;
+
+    /// <summary>The pool a model loaded with these options owns (and disposes).</summary>
+    internal ComputePool CreatePool()
+    {
+        int threads = Threads ?? Environment.ProcessorCount;
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), threads, "compute threads must be at least 1");
+        return new ComputePool(threads);
+    }
 }

@@ -21,6 +21,7 @@ public static class R1Server
             throw new ArgumentException($"refusing to listen on {options.Host} (not a loopback address) without --api-key");
         if (options.Port is < 0 or > 65535) throw new ArgumentException($"invalid port {options.Port}");
         if (options.Parallel < 1) throw new ArgumentException("--parallel must be at least 1");
+        var guard = new RequestGuard(options);   // validates --cors-origin
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
@@ -40,14 +41,16 @@ public static class R1Server
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<EngineHolder>();
+        builder.Services.AddSingleton<MemoryReclaimer>();
         builder.Services.AddHostedService<EngineLoader>();
-        if (options.CorsOrigin is not null) builder.Services.AddCors();
+        var corsOrigins = RequestGuard.ParseOrigins(options.CorsOrigin);
+        if (corsOrigins.Count > 0) builder.Services.AddCors();
 
         var app = builder.Build();
         app.Use(ApiSupport.HandleErrorsAsync);
-        if (options.CorsOrigin is { } origin)
-            app.UseCors(p => p.WithOrigins(origin.TrimEnd('/')).AllowAnyHeader().AllowAnyMethod());
-        if (!string.IsNullOrEmpty(options.ApiKey)) app.Use(ApiSupport.RequireApiKey(options.ApiKey));
+        if (corsOrigins.Count > 0)
+            app.UseCors(p => p.WithOrigins([.. corsOrigins]).AllowAnyHeader().AllowAnyMethod());
+        app.Use(guard.InvokeAsync);   // host, API key, origin and content type for every endpoint, present and future
         app.MapHealth();
         app.MapModels();
         app.MapChatCompletions();
@@ -55,8 +58,8 @@ public static class R1Server
         app.MapTokenize();
         app.MapMetrics();
         app.MapConversations(options.DataDir);          // the chat web app at / and its conversation store at /api
-        app.MapFallback((HttpContext context) =>
-            throw new ApiException(404, $"unknown route: {context.Request.Method} {context.Request.Path}", "invalid_request_error", null, "not_found"));
+        // No fallback route: an unknown path gets 404 and a known path with another method 405 from routing, both
+        // written in the error shape by HandleErrorsAsync (and both behind the API key).
         return app;
     }
 

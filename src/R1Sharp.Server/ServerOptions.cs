@@ -10,7 +10,7 @@ public sealed record ServerOptions
     public string Host { get; init; } = "127.0.0.1";
     /// <summary>TCP port; 0 picks a free one (see <see cref="R1Server.BoundUrl"/>).</summary>
     public int Port { get; init; } = 8080;
-    /// <summary>When set, /v1, /tokenize, /detokenize and /metrics require "Authorization: Bearer KEY".</summary>
+    /// <summary>When set, every route but /health and the chat page's files requires "Authorization: Bearer KEY".</summary>
     public string? ApiKey { get; init; }
     /// <summary>Sequences decoded together (continuous-batching slots).</summary>
     public int Parallel { get; init; } = 4;
@@ -20,7 +20,7 @@ public sealed record ServerOptions
     public int? ThinkingBudget { get; init; }
     /// <summary>Where the chat web app keeps its conversations.</summary>
     public string? DataDir { get; init; }
-    /// <summary>Origin allowed by CORS; null = CORS off.</summary>
+    /// <summary>Origins (comma-separated) allowed by CORS and to change data; null = CORS off (docs/security.md).</summary>
     public string? CorsOrigin { get; init; }
     public long MaxRequestBodyBytes { get; init; } = 8 * 1024 * 1024;
     /// <summary>Requests that may wait for a slot before new ones get 429.</summary>

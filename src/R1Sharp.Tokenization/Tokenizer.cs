@@ -31,6 +31,8 @@ public sealed class Tokenizer
     private readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
 
     public int VocabSize => _tokens.Length;
+    /// <summary>The longest token in UTF-8 bytes: a text of n bytes needs at least n / MaxTokenBytes tokens.</summary>
+    public int MaxTokenBytes { get; }
     public int? BosId { get; }
     public int? EosId { get; }
     public int? EotId { get; }
@@ -113,6 +115,7 @@ public sealed class Tokenizer
                 TokenType.Control or TokenType.Unknown or TokenType.UserDefined => Encoding.UTF8.GetBytes(tokens[i]),
                 _ => [], // byte/unused/undefined tokens print nothing in a BPE vocabulary (llama.cpp)
             };
+        MaxTokenBytes = Math.Max(1, _bytes.Max(b => b.Length));
 
         // Merge ranks: the first occurrence of a pair wins (std::unordered_map::emplace).
         for (int rank = 0; rank < merges.Length; rank++)
@@ -205,18 +208,31 @@ public sealed class Tokenizer
     /// <summary>Text to token ids. <paramref name="addBos"/> prepends BOS (when the vocabulary has one);
     /// <paramref name="parseSpecial"/> lets control tokens written in the text become their ids (user-defined tokens
     /// such as &lt;think&gt; always do, as in llama.cpp).</summary>
-    public int[] Encode(string text, bool addBos = false, bool parseSpecial = false)
+    public int[] Encode(string text, bool addBos = false, bool parseSpecial = false) =>
+        EncodeAtMost(text, int.MaxValue, addBos, parseSpecial)!;
+
+    /// <summary>As <see cref="Encode"/>, but null as soon as the text needs more than <paramref name="maxTokens"/>
+    /// tokens. Every token covers at most <see cref="MaxTokenBytes"/> bytes, so a text (or word) whose UTF-8 length
+    /// alone proves it too long is refused before it is tokenized: a huge prompt costs no more than maxTokens' worth
+    /// of work. (For a vocabulary that covers every byte, as byte-level BPE vocabularies do.)</summary>
+    public int[]? EncodeAtMost(string text, int maxTokens, bool addBos = false, bool parseSpecial = false)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var output = new List<int>(text.Length / 3 + 4);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxTokens);
+        int bosCount = addBos && BosId is not null ? 1 : 0;
+        if (bosCount + MinTokens(Encoding.UTF8.GetByteCount(text)) > maxTokens) return null;
+        var output = new List<int>((int)Math.Min(text.Length / 3 + 4L, maxTokens + 1L));
         if (addBos && BosId is int bos) output.Add(bos);
         foreach (var (id, start, length) in Partition(text, parseSpecial))
         {
             if (id >= 0) output.Add(id);
-            else EncodeText(text.AsSpan(start, length), output);
+            else if (!EncodeText(text.AsSpan(start, length), output, maxTokens)) return null;
+            if (output.Count > maxTokens) return null;
         }
         return output.ToArray();
     }
+
+    private long MinTokens(long bytes) => (bytes + MaxTokenBytes - 1) / MaxTokenBytes;
 
     /// <summary>Token ids to text; bytes that are not valid UTF-8 become U+FFFD.</summary>
     public string Decode(ReadOnlySpan<int> ids, bool skipSpecial = false)
@@ -264,7 +280,8 @@ public sealed class Tokenizer
         return fragments;
     }
 
-    private void EncodeText(ReadOnlySpan<char> text, List<int> output)
+    // False (output incomplete) once the output would exceed maxTokens.
+    private bool EncodeText(ReadOnlySpan<char> text, List<int> output, int maxTokens)
     {
         var cps = new int[text.Length];
         int n = 0;
@@ -281,6 +298,7 @@ public sealed class Tokenizer
         int[]? ids;
         foreach (int len in PreTokenizer.Split(span))
         {
+            if (output.Count + MinTokens(len) > maxTokens) return false;   // at least one byte per code point
             sb.Clear();
             for (int k = at; k < at + len; k++)
             {
@@ -297,7 +315,9 @@ public sealed class Tokenizer
                 _cache.TryAdd(word, ids);
             }
             output.AddRange(ids);
+            if (output.Count > maxTokens) return false;
         }
+        return true;
     }
 
     /// <summary>BPE on one byte-level word (llm_tokenizer_bpe_session::tokenize).</summary>

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training;
 
@@ -21,7 +22,7 @@ public sealed unsafe class AdamW : IDisposable
 {
     private struct Args { public float* P, G, M, V; public long Len; public float Decay, B1, B2, StepSize, Bc2Sqrt, Eps; }
     private const int Chunk = 1 << 16;
-    private readonly WorkPool _pool;
+    private readonly ComputePool _pool;
 
     public AdamWOptions Options { get; }
     public TensorSlab M { get; } = new();
@@ -29,7 +30,7 @@ public sealed unsafe class AdamW : IDisposable
     /// <summary>Number of updates applied so far (the t of the bias corrections).</summary>
     public long StepCount { get; set; }
 
-    public AdamW(TensorSlab parameters, AdamWOptions options, WorkPool pool)
+    public AdamW(TensorSlab parameters, AdamWOptions options, ComputePool pool)
     {
         Options = options;
         _pool = pool;

@@ -1,5 +1,6 @@
 using R1Sharp.Gguf;
 using R1Sharp.Numerics.Tensors;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training;
 
@@ -16,7 +17,7 @@ public static class Export
         if (Directory.Exists(checkpoint)) checkpoint = Path.Combine(checkpoint, Sft.SftTrainer.CheckpointFile);
         if (!File.Exists(checkpoint)) throw new FileNotFoundException($"no checkpoint at {checkpoint}");
         using var file = GgufFile.Open(checkpoint);
-        using var pool = new WorkPool(1);
+        using var pool = new ComputePool(1);
         using var model = ModelGguf.Load(file, pool);
         var w = new GgufWriter();
         w.CopyMetadata(file, k => !k.StartsWith("r1.train.", StringComparison.Ordinal));

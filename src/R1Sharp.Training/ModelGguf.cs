@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using R1Sharp.Gguf;
 using R1Sharp.Numerics.Tensors;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training;
 
@@ -9,7 +10,7 @@ public static unsafe class ModelGguf
 {
     /// <summary>Loads a qwen2/llama GGUF model into a new <see cref="TrainableModel"/> (without gradient memory when
     /// <paramref name="withGradients"/> is false: a frozen model for forward passes).</summary>
-    public static TrainableModel Load(GgufFile file, WorkPool pool, bool withGradients = true)
+    public static TrainableModel Load(GgufFile file, ComputePool pool, bool withGradients = true)
     {
         var model = new TrainableModel(ModelShape.FromGguf(file), pool, withGradients);
         try { ReadInto(file, model.Parameters, prefix: ""); }

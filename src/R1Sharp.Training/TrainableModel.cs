@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using R1Sharp.Training.Kernels;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training;
 
@@ -24,7 +25,7 @@ public sealed unsafe class TrainableModel : IDisposable
         public required SlabTensor Resid, Ln1, Rstd1, Q, K, V, Att, AttY, Resid2, Ln2, Rstd2, Gate, Up, H;
     }
 
-    private readonly WorkPool _pool;
+    private readonly ComputePool _pool;
     private readonly Layer[] _layers, _gradLayers;
     private LayerActs[] _acts = [];
     private TensorSlab? _activations;
@@ -40,7 +41,7 @@ public sealed unsafe class TrainableModel : IDisposable
 
     public ModelShape Shape { get; }
     /// <summary>The threads the model's kernels run on (objectives computed outside the model use them too).</summary>
-    public WorkPool Pool => _pool;
+    public ComputePool Pool => _pool;
     public TensorSlab Parameters { get; }
     public TensorSlab Gradients { get; }
     public int MaxBatch { get; private set; }
@@ -48,7 +49,7 @@ public sealed unsafe class TrainableModel : IDisposable
 
     /// <param name="withGradients">false for a frozen model that only runs forward passes (GRPO's old and reference
     /// models): no gradient memory; <see cref="Backward"/> then throws.</param>
-    public TrainableModel(ModelShape shape, WorkPool pool, bool withGradients = true)
+    public TrainableModel(ModelShape shape, ComputePool pool, bool withGradients = true)
     {
         shape.Validate();
         Shape = shape;

@@ -1,5 +1,7 @@
 using System.ClientModel;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using OpenAI;
 using OpenAI.Chat;
 
@@ -20,6 +22,9 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     public EngineHolder Engine => R1Server.Engine(_app);
+
+    /// <summary>Every endpoint the application maps (routes, static files, fallback).</summary>
+    public IReadOnlyList<Endpoint> Endpoints => ((IEndpointRouteBuilder)_app).DataSources.SelectMany(d => d.Endpoints).ToList();
 
     public static async Task<TestServer> StartAsync(ServerOptions options, bool waitForEngine = true)
     {

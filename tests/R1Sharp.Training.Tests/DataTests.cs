@@ -2,6 +2,7 @@ using R1Sharp.Gguf;
 using R1Sharp.Tokenization;
 using R1Sharp.Training.Data;
 using R1Sharp.Training.Sft;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Tests;
 
@@ -47,7 +48,7 @@ public class DataTests
         string dir = TestData.TempDir("keep");
         string good = TestData.TokenRows(dir, 6);
         string run = Path.Combine(dir, "run");
-        using var pool = new WorkPool(1);
+        using var pool = new ComputePool(1);
         var options = new SftOptions { InitModel = TestData.TinyQwen, DataPath = good, BatchSize = 2, Steps = 2, SaveEvery = 1 };
         using (var t = SftTrainer.Create(options, run, pool)) t.Run(null);
         byte[] before = File.ReadAllBytes(Path.Combine(run, SftTrainer.CheckpointFile));
@@ -86,7 +87,7 @@ public class DataTests
         File.WriteAllText(p, "{\"architecture\":\"llama\",\"tokenizer\":\"" + TestData.TinyLlama.Replace("\\", "\\\\") +
                              "\",\"embedding_length\":64,\"block_count\":2,\"head_count\":4,\"head_count_kv\":2,\"feed_forward_length\":96,\"context_length\":64,\"tied_output\":true}");
         string data = TestData.TokenRows(dir, 8, maxLen: 30);
-        using var pool = new WorkPool(2);
+        using var pool = new ComputePool(2);
         var options = new SftOptions { ConfigPath = p, DataPath = data, BatchSize = 4, Steps = 20, LearningRate = 1e-2, Seed = 5, SaveEvery = 20 };
         var losses = new List<double>();
         using (var t = SftTrainer.Create(options, Path.Combine(dir, "run"), pool))

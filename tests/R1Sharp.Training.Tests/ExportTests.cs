@@ -3,6 +3,7 @@ using R1Sharp.Gguf;
 using R1Sharp.Numerics.Tensors;
 using R1Sharp.Training.Data;
 using R1Sharp.Training.Sft;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Tests;
 
@@ -18,7 +19,7 @@ public class ExportTests
         string dir = TestData.TempDir("export");
         string data = TestData.TokenRows(dir, 12);
         string run = Path.Combine(dir, "run");
-        using var pool = new WorkPool(2);
+        using var pool = new ComputePool(2);
         var options = new SftOptions
         {
             InitModel = arch == "qwen2" ? TestData.TinyQwen : TestData.TinyLlama, DataPath = data, BatchSize = 4, Steps = 3,

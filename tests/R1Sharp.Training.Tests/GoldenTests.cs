@@ -2,6 +2,7 @@ using System.Text.Json;
 using R1Sharp.Gguf;
 using R1Sharp.TestSupport;
 using R1Sharp.Training.Data;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Tests;
 
@@ -23,7 +24,7 @@ public class GoldenTests
     {
         var (json, rows) = Golden(name);
         using var file = GgufFile.Open(Fixtures.Path("golden", "models", name + ".gguf"));
-        using var model = ModelGguf.Load(file, WorkPool.Default);
+        using var model = ModelGguf.Load(file, ComputePool.Shared);
         double loss = model.LossAndGradients(rows);
         double expected = json.GetProperty("loss").GetDouble();
         Assert.True(Math.Abs(loss - expected) <= 1e-4 * expected, $"loss {loss} vs {expected}");
@@ -38,12 +39,12 @@ public class GoldenTests
         var settings = json.GetProperty("adamw");
         Assert.Equal(0.0, settings.GetProperty("weight_decay_1d").GetDouble());
         using var file = GgufFile.Open(Fixtures.Path("golden", "models", name + ".gguf"));
-        using var model = ModelGguf.Load(file, WorkPool.Default);
+        using var model = ModelGguf.Load(file, ComputePool.Shared);
         using var opt = new AdamW(model.Parameters, new AdamWOptions
         {
             Beta1 = settings.GetProperty("beta1").GetSingle(), Beta2 = settings.GetProperty("beta2").GetSingle(),
             Eps = settings.GetProperty("eps").GetSingle(), WeightDecay = settings.GetProperty("weight_decay_2d").GetSingle(),
-        }, WorkPool.Default);
+        }, ComputePool.Shared);
         double lr = settings.GetProperty("lr").GetDouble();
         var expected = json.GetProperty("adamw_losses").EnumerateArray().Select(x => x.GetDouble()).ToArray();
         for (int step = 0; step < expected.Length; step++)

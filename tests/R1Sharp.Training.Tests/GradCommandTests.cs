@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using R1Sharp.Gguf;
 using R1Sharp.TestSupport;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Tests;
 
@@ -49,7 +50,7 @@ public class GradCommandTests
 
         // G.gguf holds d loss / d tensor for every tensor of the model, under its names.
         using var mf = GgufFile.Open(TestData.TinyLlama);
-        using var m = ModelGguf.Load(mf, WorkPool.Default);
+        using var m = ModelGguf.Load(mf, ComputePool.Shared);
         using (var g = GgufFile.Open(output))
         {
             Assert.Equal(loss, g.GetFloat("r1.grad.loss")!.Value);

@@ -1,4 +1,6 @@
 using R1Sharp.Training.Kernels;
+using R1Sharp.Numerics;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Tests;
 
@@ -8,7 +10,7 @@ namespace R1Sharp.Training.Tests;
 /// </summary>
 public unsafe class GradientCheckTests
 {
-    private static float[] Random(Rng rng, int n, double scale = 1) =>
+    private static float[] Random(Xoshiro256StarStar rng, int n, double scale = 1) =>
         Enumerable.Range(0, n).Select(_ => (float)(rng.NextGaussian() * scale)).ToArray();
 
     private static double Dot(float[] a, float[] b)
@@ -36,18 +38,18 @@ public unsafe class GradientCheckTests
     [Fact]
     public void Matmul()
     {
-        var rng = new Rng(1);
+        var rng = new Xoshiro256StarStar(1);
         int n = 7, c = 13, oc = 53; // 53 = 32 + 16 + 5 columns: micro-kernel, 16-wide and scalar paths
         float[] x = Random(rng, n * c), w = Random(rng, oc * c, 0.3), b = Random(rng, oc), r = Random(rng, n * oc);
         float[] scratch = new float[c * oc], y = new float[n * oc];
         double Loss()
         {
-            fixed (float* px = x, pw = w, pb = b, py = y, ps = scratch) Linear.Forward(WorkPool.Default, py, px, pw, pb, n, c, oc, ps);
+            fixed (float* px = x, pw = w, pb = b, py = y, ps = scratch) Linear.Forward(ComputePool.Shared, py, px, pw, pb, n, c, oc, ps);
             return Dot(y, r);
         }
         float[] dx = new float[n * c], dw = new float[oc * c], db = new float[oc];
         fixed (float* pdx = dx, pdw = dw, pdb = db, pr = r, px = x, pw = w)
-            Linear.Backward(WorkPool.Default, pdx, pdw, pdb, pr, px, pw, n, c, oc, accumulateDx: false);
+            Linear.Backward(ComputePool.Shared, pdx, pdw, pdb, pr, px, pw, n, c, oc, accumulateDx: false);
         Check("dx", x, dx, Loss);
         Check("dW", w, dw, Loss);
         Check("dbias", b, db, Loss);
@@ -56,17 +58,17 @@ public unsafe class GradientCheckTests
     [Fact]
     public void RmsNormBackward()
     {
-        var rng = new Rng(2);
+        var rng = new Xoshiro256StarStar(2);
         int n = 5, c = 24;
         float[] x = Random(rng, n * c), w = Random(rng, c), r = Random(rng, n * c), y = new float[n * c], rstd = new float[n];
         double Loss()
         {
-            fixed (float* px = x, pw = w, py = y, prs = rstd) RmsNorm.Forward(WorkPool.Default, py, prs, px, pw, n, c, 1e-5f);
+            fixed (float* px = x, pw = w, py = y, prs = rstd) RmsNorm.Forward(ComputePool.Shared, py, prs, px, pw, n, c, 1e-5f);
             return Dot(y, r);
         }
         Loss();
         float[] dx = new float[n * c], dw = new float[c];
-        fixed (float* pdx = dx, pdw = dw, pr = r, px = x, pw = w, prs = rstd) RmsNorm.Backward(WorkPool.Default, pdx, pdw, pr, px, pw, prs, n, c);
+        fixed (float* pdx = dx, pdw = dw, pr = r, px = x, pw = w, prs = rstd) RmsNorm.Backward(ComputePool.Shared, pdx, pdw, pr, px, pw, prs, n, c);
         Check("dx", x, dx, Loss);
         Check("dw", w, dw, Loss);
     }
@@ -74,7 +76,7 @@ public unsafe class GradientCheckTests
     [Theory, InlineData(true), InlineData(false)]
     public void RopeBackward(bool neox)
     {
-        var rng = new Rng(3);
+        var rng = new Xoshiro256StarStar(3);
         int t = 6, heads = 2, d = 8, n = 2 * t;
         float[] table = Rope.Table(t, d, 100f), x = Random(rng, n * heads * d), r = Random(rng, n * heads * d);
         double Loss()
@@ -91,19 +93,19 @@ public unsafe class GradientCheckTests
     [Fact]
     public void AttentionBackward()
     {
-        var rng = new Rng(4);
+        var rng = new Xoshiro256StarStar(4);
         int b = 2, t = 5, h = 4, kv = 2, d = 8, n = b * t;
         float[] q = Random(rng, n * h * d), k = Random(rng, n * kv * d), v = Random(rng, n * kv * d), r = Random(rng, n * h * d);
         float[] y = new float[n * h * d], att = new float[b * h * t * t];
         double Loss()
         {
-            fixed (float* py = y, pa = att, pq = q, pk = k, pv = v) Attention.Forward(WorkPool.Default, py, pa, pq, pk, pv, b, t, h, kv, d);
+            fixed (float* py = y, pa = att, pq = q, pk = k, pv = v) Attention.Forward(ComputePool.Shared, py, pa, pq, pk, pv, b, t, h, kv, d);
             return Dot(y, r);
         }
         Loss();
         float[] dq = new float[q.Length], dk = new float[k.Length], dv = new float[v.Length], scratch = new float[b * kv * t];
         fixed (float* pdq = dq, pdk = dk, pdv = dv, pr = r, pa = att, pq = q, pk = k, pv = v, ps = scratch)
-            Attention.Backward(WorkPool.Default, pdq, pdk, pdv, pr, pa, pq, pk, pv, b, t, h, kv, d, ps);
+            Attention.Backward(ComputePool.Shared, pdq, pdk, pdv, pr, pa, pq, pk, pv, b, t, h, kv, d, ps);
         Check("dq", q, dq, Loss);
         Check("dk", k, dk, Loss);
         Check("dv", v, dv, Loss);
@@ -112,16 +114,16 @@ public unsafe class GradientCheckTests
     [Fact]
     public void SwiGluBackward()
     {
-        var rng = new Rng(5);
+        var rng = new Xoshiro256StarStar(5);
         int len = 40;
         float[] g = Random(rng, len, 2), u = Random(rng, len), r = Random(rng, len), y = new float[len];
         double Loss()
         {
-            fixed (float* py = y, pg = g, pu = u) SwiGlu.Forward(WorkPool.Default, py, pg, pu, len);
+            fixed (float* py = y, pg = g, pu = u) SwiGlu.Forward(ComputePool.Shared, py, pg, pu, len);
             return Dot(y, r);
         }
         float[] dg = new float[len], du = new float[len];
-        fixed (float* pdg = dg, pdu = du, pr = r, pg = g, pu = u) SwiGlu.Backward(WorkPool.Default, pdg, pdu, pr, pg, pu, len);
+        fixed (float* pdg = dg, pdu = du, pr = r, pg = g, pu = u) SwiGlu.Backward(ComputePool.Shared, pdg, pdu, pr, pg, pu, len);
         Check("dg", g, dg, Loss, h: 1e-3f);
         Check("du", u, du, Loss, h: 1e-3f);
     }
@@ -129,7 +131,7 @@ public unsafe class GradientCheckTests
     [Fact]
     public void CrossEntropyBackward()
     {
-        var rng = new Rng(6);
+        var rng = new Xoshiro256StarStar(6);
         int n = 5, v = 11;
         float[] z = Random(rng, n * v, 2), weights = [1, 0, 0.5f, 2, 1], losses = new float[n];
         int[] targets = [3, 7, 0, 10, 5];
@@ -137,7 +139,7 @@ public unsafe class GradientCheckTests
         {
             float[] copy = (float[])z.Clone();
             fixed (float* pz = copy, pw = weights, pl = losses) fixed (int* pt = targets)
-                return CrossEntropy.ForwardBackward(WorkPool.Default, pz, pt, pw, pl, n, v, 0.25f, writeGradient: false);
+                return CrossEntropy.ForwardBackward(ComputePool.Shared, pz, pt, pw, pl, n, v, 0.25f, writeGradient: false);
         }
         // The loss itself: scale * sum w * (logsumexp - z[target]) computed independently in double.
         double expected = 0;
@@ -150,14 +152,14 @@ public unsafe class GradientCheckTests
         Assert.Equal(expected * 0.25, Loss(), 5);
         float[] dz = (float[])z.Clone();
         fixed (float* pz = dz, pw = weights, pl = losses) fixed (int* pt = targets)
-            CrossEntropy.ForwardBackward(WorkPool.Default, pz, pt, pw, pl, n, v, 0.25f, writeGradient: true);
+            CrossEntropy.ForwardBackward(ComputePool.Shared, pz, pt, pw, pl, n, v, 0.25f, writeGradient: true);
         Check("dlogits", z, dz, Loss, h: 1e-3f);
     }
 
     [Fact]
     public void EmbeddingBackward()
     {
-        var rng = new Rng(7);
+        var rng = new Xoshiro256StarStar(7);
         int vocab = 6, c = 4, n = 5;
         int[] tokens = [1, 4, 1, 0, 5];
         float[] table = Random(rng, vocab * c), r = Random(rng, n * c), x = new float[n * c];
@@ -178,7 +180,7 @@ public unsafe class GradientCheckTests
     [InlineData(49, 129, 260, true)]
     public void GemmMatchesNaiveProductWithStridedA(int m, int p, int k, bool transposedA)
     {
-        var rng = new Rng((ulong)(m * 1000 + p));
+        var rng = new Xoshiro256StarStar((ulong)(m * 1000 + p));
         float[] a = Random(rng, m * k), b = Random(rng, k * p), c = Random(rng, m * p), expected = (float[])c.Clone();
         long sai = transposedA ? 1 : k, sak = transposedA ? m : 1;
         for (int i = 0; i < m; i++)
@@ -188,7 +190,7 @@ public unsafe class GradientCheckTests
                 for (int kk = 0; kk < k; kk++) s += (double)a[i * sai + kk * sak] * b[kk * p + j];
                 expected[i * p + j] += (float)s;
             }
-        fixed (float* pa = a, pb = b, pc = c) Gemm.Run(WorkPool.Default, pa, sai, sak, pb, p, pc, p, m, p, k, accumulate: true);
+        fixed (float* pa = a, pb = b, pc = c) Gemm.Run(ComputePool.Shared, pa, sai, sak, pb, p, pc, p, m, p, k, accumulate: true);
         for (int i = 0; i < c.Length; i++) Assert.True(Math.Abs(c[i] - expected[i]) <= 1e-4 * (1 + Math.Abs(expected[i])) + 1e-5 * k, $"C[{i}] {c[i]} vs {expected[i]}");
     }
 }

@@ -3,6 +3,7 @@ using R1Sharp.Gguf;
 using R1Sharp.TestSupport;
 using R1Sharp.Training.Grpo;
 using Xunit.Abstractions;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Tests;
 
@@ -52,7 +53,7 @@ public class GrpoGoldenTests(ITestOutputHelper output)
     private static TrainableModel Load(string path, bool withGradients = true)
     {
         using var file = GgufFile.Open(path);
-        return ModelGguf.Load(file, WorkPool.Default, withGradients);
+        return ModelGguf.Load(file, ComputePool.Shared, withGradients);
     }
 
     [Theory, MemberData(nameof(Cases))]

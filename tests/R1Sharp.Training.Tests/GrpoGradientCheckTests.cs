@@ -1,6 +1,8 @@
 using R1Sharp.Training.Grpo;
 using R1Sharp.Training.Kernels;
 using R1Sharp.Training.Sft;
+using R1Sharp.Numerics.Kernels;
+using R1Sharp.Numerics;
 
 namespace R1Sharp.Training.Tests;
 
@@ -14,7 +16,7 @@ public unsafe class GrpoGradientCheckTests
     [Theory, InlineData(1.0), InlineData(0.7), InlineData(1.6)]
     public void TokenLogProbsKernel(double temperature)
     {
-        var rng = new Rng(11);
+        var rng = new Xoshiro256StarStar(11);
         int n = 6, v = 17;
         float[] z = Enumerable.Range(0, n * v).Select(_ => (float)(rng.NextGaussian() * 2)).ToArray();
         float[] mask = [1, 1, 0, 1, 1, 1];
@@ -22,7 +24,7 @@ public unsafe class GrpoGradientCheckTests
         double[] dlogp = Enumerable.Range(0, n).Select(_ => rng.NextGaussian()).ToArray();
         double[] logp = new double[n], entropy = new double[n], lse = new double[n];
         fixed (float* pz = z, pm = mask) fixed (int* pt = targets) fixed (double* pl = logp, pe = entropy, ps = lse)
-            TokenLogProbs.Forward(WorkPool.Default, pz, pt, pm, pl, pe, ps, n, v, temperature);
+            TokenLogProbs.Forward(ComputePool.Shared, pz, pt, pm, pl, pe, ps, n, v, temperature);
         for (int i = 0; i < n; i++)
         {
             if (mask[i] == 0) { Assert.Equal(0.0, logp[i]); continue; }
@@ -40,7 +42,7 @@ public unsafe class GrpoGradientCheckTests
         }
         float[] grad = (float[])z.Clone();
         fixed (float* pz = grad, pm = mask) fixed (int* pt = targets) fixed (double* pd = dlogp, ps = lse)
-            TokenLogProbs.Backward(WorkPool.Default, pz, pt, pm, pd, ps, n, v, temperature);
+            TokenLogProbs.Backward(ComputePool.Shared, pz, pt, pm, pd, ps, n, v, temperature);
         CheckAgainstFiniteDifferences("dlogits", z.Select(x => (double)x).ToArray(), grad, Loss, h: 1e-5, tol: 1e-5);
         Assert.All(grad.AsSpan(2 * v, v).ToArray(), g => Assert.Equal(0f, g)); // masked position
     }
@@ -62,14 +64,14 @@ public unsafe class GrpoGradientCheckTests
             Architecture = "qwen2", VocabSize = 13, EmbeddingLength = 16, LayerCount = 1, HeadCount = 2, KvHeadCount = 1,
             FeedForwardLength = 24, ContextLength = 32, QkvBias = true,
         };
-        var model = new TrainableModel(shape, WorkPool.Default);
+        var model = new TrainableModel(shape, ComputePool.Shared);
         new ModelConfig(shape, "", "fd", 0.5f).Initialize(model, 5);
         return model;
     }
 
     private static List<GrpoRow> TinyRows()
     {
-        var rng = new Rng(21);
+        var rng = new Xoshiro256StarStar(21);
         int[] Ids(int n) => Enumerable.Range(0, n).Select(_ => rng.NextInt(13)).ToArray();
         double[][] rewards = [[1, 0, 0.5], [0, 0, 1, 0.2]];
         var rows = new List<GrpoRow>();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using R1Sharp.Gguf;
 using R1Sharp.Training.Grpo;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Tests;
 
@@ -79,7 +80,7 @@ public class GrpoObjectiveTests
         {
             Architecture = "llama", VocabSize = 10, EmbeddingLength = 8, LayerCount = 1, HeadCount = 2, KvHeadCount = 2,
             FeedForwardLength = 8, ContextLength = 16,
-        }, WorkPool.Default);
+        }, ComputePool.Shared);
         batch.Fill(model);
         int[] tokens = [5, 6, 7, 8, 5, 1, 2, 3, 5, 6, 0, 0];
         int[] targets = [6, 7, 8, 9, 1, 2, 3, 4, 6, 3, 0, 0];
@@ -97,12 +98,12 @@ public class GrpoObjectiveTests
         double[] LogProbs(string file)
         {
             using var f = GgufFile.Open(GrpoGoldenTests.GrpoFixture(file));
-            using var m = ModelGguf.Load(f, WorkPool.Default, withGradients: false);
+            using var m = ModelGguf.Load(f, ComputePool.Shared, withGradients: false);
             return objective.LogProbs(m, batch);
         }
         double[] old = LogProbs("tiny-llama-s1-f32.grpo-old.gguf"), reference = LogProbs("tiny-llama-s1-f32.grpo-ref.gguf");
         using var file = GgufFile.Open(TestData.TinyLlama);
-        return (ModelGguf.Load(file, WorkPool.Default), rows, old, reference, batch);
+        return (ModelGguf.Load(file, ComputePool.Shared), rows, old, reference, batch);
     }
 
     private static double[] Advantages(List<GrpoRow> rows, RewardScaling s) =>
@@ -115,8 +116,8 @@ public class GrpoObjectiveTests
         var rows = new List<GrpoRow> { new([1, 2, 3], [4, 5], 1, 0), new([1, 2, 3], [6], 0, 0) };
         var batch = new GrpoBatch(rows);
         using var file = GgufFile.Open(TestData.TinyQwen);
-        using var frozen = ModelGguf.Load(file, WorkPool.Default, withGradients: false);
-        using var full = ModelGguf.Load(file, WorkPool.Default);
+        using var frozen = ModelGguf.Load(file, ComputePool.Shared, withGradients: false);
+        using var full = ModelGguf.Load(file, ComputePool.Shared);
         Assert.Equal(objective.LogProbs(full, batch), objective.LogProbs(frozen, batch));
         Assert.Throws<InvalidOperationException>(() => frozen.Gradients.Clear());
         Assert.Throws<InvalidOperationException>(() => objective.ForwardBackward(frozen, batch, [1, -1], null, null, GrpoAccumulation.Single(batch), backward: true));

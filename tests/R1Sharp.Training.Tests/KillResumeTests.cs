@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using R1Sharp.Gguf;
 using R1Sharp.Training.Sft;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Tests;
 
@@ -48,7 +49,7 @@ public class KillResumeTests
 
         // Uninterrupted reference, in-process.
         string refLog = Path.Combine(dir, "ref.jsonl");
-        using (var pool = new WorkPool(2))
+        using (var pool = new ComputePool(2))
         using (var t = SftTrainer.Create(new SftOptions
                {
                    InitModel = TestData.TinyQwen, DataPath = data, BatchSize = 3, GradAccum = 2, Steps = Steps, LearningRate = 2e-3,
@@ -93,7 +94,7 @@ public class KillResumeTests
         string dir = TestData.TempDir("tmpfile");
         string data = TestData.TokenRows(dir, 10);
         string run = Path.Combine(dir, "run");
-        using var pool = new WorkPool(2);
+        using var pool = new ComputePool(2);
         var options = new SftOptions { InitModel = TestData.TinyLlama, DataPath = data, BatchSize = 2, Steps = 4, SaveEvery = 2, Seed = 3 };
         using (var t = SftTrainer.Create(options with { Steps = 4 }, run, pool))
         {

@@ -1,4 +1,5 @@
 using R1Sharp.TestSupport;
+using R1Sharp.Numerics;
 
 namespace R1Sharp.Training.Tests;
 
@@ -17,7 +18,7 @@ internal static class TestData
     /// <summary>Rows of varied length over a 300-token vocabulary, seeded.</summary>
     public static string TokenRows(string dir, int rows, int seed = 1, int minLen = 8, int maxLen = 40)
     {
-        var rng = new Rng((ulong)seed);
+        var rng = new Xoshiro256StarStar((ulong)seed);
         string path = Path.Combine(dir, "data.jsonl");
         File.WriteAllLines(path, Enumerable.Range(0, rows).Select(_ =>
         {

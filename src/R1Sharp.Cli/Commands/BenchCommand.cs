@@ -68,7 +68,7 @@ public sealed class BenchCommand : ICliCommand
                 return 0;
             }
             var c = lm.Config;
-            Console.WriteLine($"model: {Path.GetFileName(path)} ({c.Architecture}, {c.LayerCount} layers, {c.EmbeddingLength} hidden, {HumanUnits.Bytes(file.FileSize)}), threads: {ComputePool.Shared.Threads}");
+            Console.WriteLine($"model: {Path.GetFileName(path)} ({c.Architecture}, {c.LayerCount} layers, {c.EmbeddingLength} hidden, {HumanUnits.Bytes(file.FileSize)}), threads: {t ?? Environment.ProcessorCount}");
             if (p > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pp{p}: {pp,10:F2} t/s"));
             if (n > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tg{n}: {tg,10:F2} t/s"));
             return 0;

@@ -3,7 +3,8 @@ using R1Sharp.Inference.Batching;
 
 namespace R1Sharp.Cli.Commands;
 
-/// <summary>`r1 chat`: interactive multi-turn chat. Earlier turns' thinking is dropped from the prompt, as R1's template does.</summary>
+/// <summary>`r1 chat`: interactive multi-turn chat. Earlier turns' thinking is dropped from the prompt, as R1's template
+/// does. Ctrl-C during an answer stops that answer and returns to the prompt; Ctrl-C at the prompt exits.</summary>
 public sealed class ChatCommand : ICliCommand
 {
     public int Order => 11;
@@ -12,18 +13,16 @@ public sealed class ChatCommand : ICliCommand
     {
         var model = new Option<string?>("--model", "-m") { Description = "GGUF model file (default: the bundled model in models/)" };
         var system = new Option<string?>("--system") { Description = "A system message" };
-        var maxTokens = new Option<int>("-n", "--max-tokens") { Description = "Most tokens per reply", DefaultValueFactory = _ => 2048 };
-        var temp = new Option<float>("--temp") { Description = "Temperature (0 = greedy)", DefaultValueFactory = _ => 0.6f };
-        var topP = new Option<float>("--top-p") { Description = "Nucleus sampling", DefaultValueFactory = _ => 0.95f };
-        var seed = new Option<ulong?>("--seed") { Description = "Random seed" };
-        var budget = new Option<int?>("--thinking-budget") { Description = "Most thinking tokens per reply (0 = no thinking)" };
+        var generation = new GenerationOptions();
         var threads = CliOptions.Threads();
         var ctx = new Option<int?>("--ctx-size") { Description = "Context size in tokens (default: the model's, at most 4096)" };
         var hide = new Option<bool>("--hide-thinking") { Description = "Do not print the thinking" };
-        var cmd = new Command("chat", "Interactive multi-turn chat (/reset starts over, /exit quits)")
-            { model, system, maxTokens, temp, topP, seed, budget, threads, ctx, hide };
+        var cmd = new Command("chat", "Interactive multi-turn chat (/help lists the commands; Ctrl-C stops an answer)")
+            { model, system, threads, ctx, hide };
+        foreach (var option in generation.All) cmd.Options.Add(option);
         cmd.SetAction(parse => CommandGuard.Run("chat", () =>
         {
+            var parameters = generation.Read(parse);
             using var streamer = new ChatStreamer(parse.GetValue(model), parse.GetValue(threads), parse.GetValue(ctx));
             var history = new List<PromptMessage>();
             void Reset()
@@ -32,25 +31,72 @@ public sealed class ChatCommand : ICliCommand
                 if (parse.GetValue(system) is { } s) history.Add(new PromptMessage("system", s));
             }
             Reset();
-            Console.Error.WriteLine($"r1 chat with {streamer.ModelName}: type a message; /reset starts over, /exit quits.");
-            var parameters = new GenerationParameters
+
+            // Ctrl-C: during an answer it cancels that answer; at the prompt the process ends (the default), after
+            // restoring the terminal.
+            CancellationTokenSource? answering = null;
+            void OnCancel(object? sender, ConsoleCancelEventArgs e)
             {
-                MaxTokens = parse.GetValue(maxTokens), Temperature = parse.GetValue(temp), TopP = parse.GetValue(topP),
-                Seed = parse.GetValue(seed), ThinkingBudget = parse.GetValue(budget),
-            };
-            while (true)
-            {
-                if (!Console.IsInputRedirected) Console.Write("> ");
-                string? line = Console.ReadLine();
-                if (line is null || line.Trim() is "/exit" or "/quit") break;
-                if (line.Trim() == "/reset") { Reset(); Console.Error.WriteLine("(conversation cleared)"); continue; }
-                if (line.Trim().Length == 0) continue;
-                history.Add(new PromptMessage("user", line));
-                var r = streamer.Reply(history, parameters, parse.GetValue(hide), quiet: false);
-                history.Add(new PromptMessage("assistant", r.Answer));   // the thought is not sent back
-                ChatStreamer.PrintSpeed(r);
+                var current = Volatile.Read(ref answering);
+                if (current is not null)
+                {
+                    e.Cancel = true;
+                    try { current.Cancel(); } catch (ObjectDisposedException) { }
+                    return;
+                }
+                streamer.RestoreTerminal();
+                Console.Error.WriteLine();
             }
-            return 0;
+            Console.CancelKeyPress += OnCancel;
+            try
+            {
+                Console.Error.WriteLine($"r1 chat with {streamer.ModelName}: type a message; /help lists the commands, Ctrl-C stops an answer.");
+                while (true)
+                {
+                    if (!Console.IsInputRedirected) Console.Write("> ");
+                    string? line = Console.ReadLine();
+                    if (line is null) break;
+                    var input = ChatInput.Parse(line);
+                    switch (input.What)
+                    {
+                        case ChatInput.Kind.Empty:
+                            continue;
+                        case ChatInput.Kind.Exit:
+                            return 0;
+                        case ChatInput.Kind.Help:
+                            Console.Error.WriteLine(ChatInput.Help);
+                            continue;
+                        case ChatInput.Kind.Reset:
+                            Reset();
+                            Console.Error.WriteLine("(conversation cleared)");
+                            continue;
+                        case ChatInput.Kind.Unknown:
+                            Console.Error.WriteLine($"unknown command {input.Text}: /help lists the commands (start the line with a space to send it to the model)");
+                            continue;
+                    }
+                    history.Add(new PromptMessage("user", line));
+                    using var cts = new CancellationTokenSource();
+                    Volatile.Write(ref answering, cts);
+                    ChatStreamer.Result r;
+                    try
+                    {
+                        r = streamer.Reply(history, parameters, parse.GetValue(hide), quiet: false, cts.Token);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref answering, null);
+                    }
+                    // The thought is not sent back; an answer stopped by Ctrl-C stays as far as it got.
+                    history.Add(new PromptMessage("assistant", r.Answer));
+                    if (r.FinishReason == "cancelled") Console.Error.WriteLine("(stopped)");
+                    ChatStreamer.PrintSpeed(r);
+                }
+                return 0;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= OnCancel;
+            }
         }));
         return cmd;
     }

@@ -6,20 +6,20 @@ using R1Sharp.Inference.Batching;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>
-/// Shared by `r1 run` and `r1 chat`: one model behind a single-slot <see cref="BatchingEngine"/> (the same generation
-/// path as `r1 serve`), streaming the thinking (dimmed on a terminal, or hidden) and then the answer.
+/// Shared by `r1 run` and `r1 chat`: one model behind a single-slot <see cref="BatchingEngine"/> (the same loader and
+/// generation path as `r1 serve`), streaming the thinking (dimmed on a terminal, or hidden) and then the answer.
 /// </summary>
 internal sealed class ChatStreamer : IDisposable
 {
+    private const string Dim = "\x1b[2m", Reset = "\x1b[0m";
     private readonly BatchingEngine _engine;
     private readonly bool _color = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
+    private volatile bool _dimmed;
 
     public ChatStreamer(string? modelPath, int? threads, int? contextSize)
     {
-        string path = DefaultModel.Resolve(modelPath);
-        var loaded = LoadedModel.Load(path, new R1Sharp.Models.ModelLoadOptions { Threads = threads });
-        _engine = new BatchingEngine(loaded.Model, loaded.Tokenizer, loaded.Template, loaded.Name,
-                                     new BatchingOptions { Slots = 1, ContextSize = contextSize }, loaded);
+        _engine = BatchingEngine.Load(DefaultModel.Resolve(modelPath), new BatchingOptions { Slots = 1, ContextSize = contextSize },
+            new R1Sharp.Models.ModelLoadOptions { Threads = threads });
     }
 
     public string ModelName => _engine.ModelName;
@@ -27,8 +27,11 @@ internal sealed class ChatStreamer : IDisposable
     public sealed record Result(string Reasoning, string Answer, int PromptTokens, int CompletionTokens, int ReasoningTokens,
                                 double PrefillTokensPerSecond, double DecodeTokensPerSecond, string FinishReason);
 
-    /// <summary>Generates a reply to <paramref name="messages"/>, writing it to stdout as it comes unless <paramref name="quiet"/>.</summary>
-    public Result Reply(IReadOnlyList<PromptMessage> messages, GenerationParameters parameters, bool hideThinking, bool quiet)
+    /// <summary>Generates a reply to <paramref name="messages"/>, writing it to stdout as it comes unless
+    /// <paramref name="quiet"/>. Cancelling <paramref name="cancellationToken"/> stops the reply where it is (finish
+    /// reason "cancelled", the text so far kept).</summary>
+    public Result Reply(IReadOnlyList<PromptMessage> messages, GenerationParameters parameters, bool hideThinking, bool quiet,
+        CancellationToken cancellationToken = default)
     {
         var prompt = _engine.PrepareChat(messages);
         var clock = Stopwatch.StartNew();
@@ -37,37 +40,75 @@ internal sealed class ChatStreamer : IDisposable
         var answer = new StringBuilder();
         TextChannel? current = null;
         GenerationFinished? done = null;
-        var reader = _engine.Submit(new GenerationRequest(prompt.Tokens, parameters, SplitReasoning: true, StartsInReasoning: prompt.StartsInReasoning));
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        var request = new GenerationRequest(prompt.Tokens, parameters, SplitReasoning: true, StartsInReasoning: prompt.StartsInReasoning)
         {
-            while (reader.TryRead(out var update))
+            Endpoint = "cli",
+        };
+        var reader = _engine.Submit(request, cancellationToken);
+        try
+        {
+            // The engine ends a cancelled request itself (with a "cancelled" finish), so the loop always drains.
+            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
-                if (update is GenerationText text)
+                while (reader.TryRead(out var update))
                 {
-                    if (firstToken == 0) firstToken = clock.Elapsed.TotalSeconds;
-                    (text.Channel == TextChannel.Reasoning ? reasoning : answer).Append(text.Text);
-                    if (quiet || (text.Channel == TextChannel.Reasoning && hideThinking)) continue;
-                    if (current != text.Channel)
+                    if (update is GenerationText text)
                     {
-                        if (current == TextChannel.Reasoning) Console.Write(_color ? "\x1b[0m\n\n" : "\n</think>\n\n");
-                        if (text.Channel == TextChannel.Reasoning) Console.Write(_color ? "\x1b[2m" : "<think>\n");
-                        current = text.Channel;
+                        if (firstToken == 0) firstToken = clock.Elapsed.TotalSeconds;
+                        (text.Channel == TextChannel.Reasoning ? reasoning : answer).Append(text.Text);
+                        if (quiet || (text.Channel == TextChannel.Reasoning && hideThinking)) continue;
+                        if (current != text.Channel)
+                        {
+                            if (current == TextChannel.Reasoning) EndThinking();
+                            if (text.Channel == TextChannel.Reasoning) BeginThinking();
+                            current = text.Channel;
+                        }
+                        Console.Write(text.Text);
                     }
-                    Console.Write(text.Text);
+                    else if (update is GenerationFinished f) done = f;
                 }
-                else if (update is GenerationFinished f) done = f;
             }
         }
-        if (!quiet)
+        finally
         {
-            if (current == TextChannel.Reasoning) Console.Write(_color ? "\x1b[0m" : "");
-            Console.WriteLine();
+            RestoreTerminal();
+            if (!quiet && current is not null) Console.WriteLine();
+            Console.Out.Flush();
         }
         double total = clock.Elapsed.TotalSeconds;
         done ??= new GenerationFinished("error", prompt.Tokens.Length, 0, 0, 0);
         double prefill = firstToken > 0 ? (done.PromptTokens - done.CachedPromptTokens) / firstToken : 0;
         double decode = done.CompletionTokens > 1 && total > firstToken ? (done.CompletionTokens - 1) / (total - firstToken) : 0;
         return new Result(reasoning.ToString(), answer.ToString(), done.PromptTokens, done.CompletionTokens, done.ReasoningTokens, prefill, decode, done.FinishReason);
+    }
+
+    private void BeginThinking()
+    {
+        if (_color)
+        {
+            _dimmed = true;
+            Console.Write(Dim);
+        }
+        else Console.Write("<think>\n");
+    }
+
+    private void EndThinking()
+    {
+        if (_color)
+        {
+            Console.Write(Reset + "\n\n");
+            _dimmed = false;
+        }
+        else Console.Write("\n</think>\n\n");
+    }
+
+    /// <summary>Ends the dimmed style if it is on (also safe from a Ctrl-C handler, so the terminal is never left dim).</summary>
+    public void RestoreTerminal()
+    {
+        if (!_dimmed) return;
+        _dimmed = false;
+        Console.Write(Reset);
+        Console.Out.Flush();
     }
 
     public static void PrintSpeed(Result r) =>

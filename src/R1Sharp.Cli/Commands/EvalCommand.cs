@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using R1Sharp.Evaluation;
 using R1Sharp.Inference;
+using R1Sharp.Inference.Batching;
 using R1Sharp.Inference.Sampling;
 using Spectre.Console;
 
@@ -22,23 +23,23 @@ public sealed class EvalCommand : ICliCommand
         };
         var k = new Option<int>("--k") { Description = "Samples per problem (pass@1 is their mean; cons@k their majority vote)", DefaultValueFactory = _ => 4 };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N problems" };
-        var temp = new Option<float>("--temp") { Description = "Sampling temperature (0 = greedy; the R1 paper uses 0.6)", DefaultValueFactory = _ => 0.6f };
-        var topP = new Option<float>("--top-p") { Description = "Nucleus sampling threshold", DefaultValueFactory = _ => 0.95f };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most tokens generated per sample", DefaultValueFactory = _ => 1024 };
-        var seed = new Option<ulong>("--seed") { Description = "Sampling seed (same seed, same samples)", DefaultValueFactory = _ => 1UL };
+        var generation = new GenerationOptions(maxTokensDefault: 1024, seedDefault: 1);
         var threads = CliOptions.Threads();
         var noInstruction = new Option<bool>("--no-instruction") { Description = "Do not append the boxed-answer instruction to GSM8K/MATH prompts" };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object" };
         var cmd = new Command("eval", "Evaluate a model: exact final answers, pass@1 over k samples, cons@k, pass@k")
         {
-            model, data, k, limit, temp, topP, maxTokens, seed, threads, noInstruction, json,
+            model, data, k, limit, threads, noInstruction, json,
         };
+        foreach (var option in generation.All) cmd.Options.Add(option);
         cmd.SetAction(parse =>
         {
-            int kk = parse.GetValue(k), max = parse.GetValue(maxTokens);
+            int kk = parse.GetValue(k);
             if (kk < 1) return Fail("--k must be at least 1");
-            if (max < 1) return Fail("--max-tokens must be at least 1");
             if (parse.GetValue(limit) is int l && l < 1) return Fail("--limit must be at least 1");
+            GenerationParameters parameters;
+            try { parameters = generation.Read(parse); }
+            catch (GenerationParameterException e) { return Fail(e.Message); }
             IReadOnlyList<EvalItem> items;
             try { items = EvalDataset.Load(parse.GetValue(data)!, parse.GetValue(limit)); }
             catch (Exception e) when (e is FormatException or FileNotFoundException or IOException) { return Fail(e.Message); }
@@ -47,11 +48,13 @@ public sealed class EvalCommand : ICliCommand
             string path;
             try { path = DefaultModel.Resolve(parse.GetValue(model)); }
             catch (FileNotFoundException e) { return Fail(e.Message); }
-            using var loaded = LoadedModel.Load(path, new Models.ModelLoadOptions { Threads = parse.GetValue(threads) });
-            var sampling = new SamplingOptions { Temperature = parse.GetValue(temp), TopP = parse.GetValue(topP), Seed = parse.GetValue(seed) };
-            var source = new ModelCompletionSource(loaded, sampling, max);
+            // The k samples of a problem run as k requests, one per slot, through the serving engine.
+            using var engine = BatchingEngine.Load(path, new BatchingOptions { Slots = kk, QueueSize = Math.Max(64, kk) },
+                new Models.ModelLoadOptions { Threads = parse.GetValue(threads) });
+            var source = new ModelCompletionSource(engine, parameters);
             var options = new EvalOptions { K = kk, AddInstruction = !parse.GetValue(noInstruction) };
             bool asJson = parse.GetValue(json);
+            var sampling = parameters.ToSamplingOptions();
 
             EvalReport report;
             if (Console.IsErrorRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
@@ -70,16 +73,16 @@ public sealed class EvalCommand : ICliCommand
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
                     .Start(ctx =>
                     {
-                        var task = ctx.AddTask($"{loaded.Name}: 0/{items.Count}", maxValue: items.Count);
+                        var task = ctx.AddTask($"{engine.ModelName}: 0/{items.Count}", maxValue: items.Count);
                         r = EvalRunner.Run(items, source, options, (done, total, p1) =>
                         {
                             task.Value = done;
-                            task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{loaded.Name}: {done}/{total} pass@1 {p1:P1}"));
+                            task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{engine.ModelName}: {done}/{total} pass@1 {p1:P1}"));
                         });
                     });
                 report = r!;
             }
-            Print(report, loaded.Name, parse.GetValue(data)!, sampling, asJson);
+            Print(report, engine.ModelName, parse.GetValue(data)!, sampling, asJson);
             return 0;
         });
         return cmd;

@@ -3,6 +3,7 @@ using System.Globalization;
 using R1Sharp.Gguf;
 using R1Sharp.Training;
 using R1Sharp.Training.Data;
+using R1Sharp.Numerics.Kernels;
 using R1Sharp.Training.Grpo;
 
 namespace R1Sharp.Cli.Commands;
@@ -59,7 +60,7 @@ public sealed class GradCommand : ICliCommand
                 if (grpo.Settings.Beta != 0 && parse.GetValue(reference) == null) throw new ArgumentException("--ref is required when --beta is not 0");
             }
             using var file = GgufFile.Open(parse.GetValue(model)!);
-            using var pool = new WorkPool(parse.GetValue(threads) ?? Environment.ProcessorCount);
+            using var pool = new ComputePool(parse.GetValue(threads) ?? Environment.ProcessorCount) { SpinIterations = 0 };
             using var m = ModelGguf.Load(file, pool);
             double loss;
             if (grpo == null)

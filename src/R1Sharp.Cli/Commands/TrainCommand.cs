@@ -3,6 +3,7 @@ using System.Globalization;
 using R1Sharp.Training;
 using R1Sharp.Training.Sft;
 using Spectre.Console;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Cli.Commands;
 
@@ -39,7 +40,7 @@ public sealed class TrainCommand : ICliCommand
         };
         sft.SetAction(parse =>
         {
-            using var pool = new WorkPool(parse.GetValue(threads) ?? Environment.ProcessorCount);
+            using var pool = new ComputePool(parse.GetValue(threads) ?? Environment.ProcessorCount) { SpinIterations = 0 };
             SftTrainer trainer;
             if (parse.GetValue(resume) is string dir)
             {

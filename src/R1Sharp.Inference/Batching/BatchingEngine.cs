@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using R1Sharp.Inference.Reasoning;
+using R1Sharp.Inference.Sampling;
 using R1Sharp.Models;
 using R1Sharp.Tokenization;
 using R1Sharp.Tokenization.Templates;
@@ -7,18 +9,19 @@ using R1Sharp.Tokenization.Templates;
 namespace R1Sharp.Inference.Batching;
 
 /// <summary>
-/// Continuous batching: one scheduler thread owns <see cref="BatchingOptions.Slots"/> slots, each a KV cache
-/// (<see cref="ISequenceState"/>) with a sampler, a reasoning splitter and a streaming decoder. Every step runs ONE
-/// <see cref="ILanguageModel.Forward"/> over all active slots: a decoding slot feeds its last token, a prefilling slot
-/// a chunk of its prompt. Requests wait in a bounded queue and join between steps; a finished slot keeps its cache,
-/// so a new prompt sharing a prefix with it (the next turn of a chat) only prefills the rest.
-/// <paramref name="owned"/> (the model and its file) is disposed with the engine.
+/// Continuous batching, the one generation path of R1Sharp (serve, run, chat, eval, IChatClient, training rollouts).
+/// One scheduler thread owns <see cref="BatchingOptions.Slots"/> slots, each a KV cache (<see cref="ISequenceState"/>)
+/// with its <see cref="Sampler"/>. Every step runs ONE <see cref="ILanguageModel.Forward"/> over all active slots: a
+/// decoding slot feeds its last token, a prefilling slot a chunk of its prompt. Requests wait in a bounded queue and
+/// join between steps; a finished slot keeps its cache, so a new prompt sharing a prefix with it (the next turn of a
+/// chat) only prefills the rest. Per request: a <see cref="ReasoningSplitter"/>, a <see cref="ThinkingBudget"/> and the
+/// think-tag bans of <see cref="ThinkTags"/> (docs/thinking.md), a streaming decoder and a
+/// <see cref="StopStringMatcher"/>, and optionally an <see cref="ITokenConstraint"/> on the answer.
+/// Works on any <see cref="ILanguageModel"/> with its tokenizer and chat template (no file needed: a trainer's live
+/// weights do); <paramref name="owned"/> (e.g. the model and its file) is disposed with the engine.
 /// </summary>
 public sealed class BatchingEngine : IGenerationEngine
 {
-    /// <summary>What the engine forces to end a thought when the thinking budget is spent.</summary>
-    public const string CloseThought = "\n</think>\n\n";
-
     private readonly ILanguageModel _model;
     private readonly Tokenizer _tokenizer;
     private readonly ChatTemplate? _template;
@@ -29,7 +32,8 @@ public sealed class BatchingEngine : IGenerationEngine
     private readonly object _gate = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Thread _thread;
-    private readonly int[] _closeThought;
+    private readonly ThinkTags _tags;
+    private readonly int[] _endIds;
     private readonly string? _bosText;
     private volatile bool _stopping;
 
@@ -47,11 +51,28 @@ public sealed class BatchingEngine : IGenerationEngine
         if (ContextLength < 2) throw new ArgumentException("the context must hold at least 2 tokens", nameof(options));
         VocabSize = model.Config.VocabSize;
         _slots = Enumerable.Range(0, _options.Slots).Select(_ => new Slot(VocabSize)).ToArray();
-        _closeThought = tokenizer.Encode(CloseThought, addBos: false, parseSpecial: true);
+        _tags = ThinkTags.For(tokenizer);
+        _endIds = tokenizer.EndOfGenerationIds.Where(id => id < VocabSize).Order().ToArray();
         _bosText = tokenizer.BosId is int bos ? tokenizer.TokenText(bos) : null;
         Metrics.SetOccupancy(0, 0, _slots.Length);
         _thread = new Thread(Run) { IsBackground = true, Name = "r1-batching-scheduler" };
         _thread.Start();
+    }
+
+    /// <summary>Loads a GGUF model (<see cref="LoadedModel.Load"/>: the network, its tokenizer, its chat template or the
+    /// R1 fallback) and starts an engine that owns it. The one loader of `r1 run/chat/serve/eval`.</summary>
+    public static BatchingEngine Load(string path, BatchingOptions? options = null, ModelLoadOptions? loadOptions = null)
+    {
+        var loaded = LoadedModel.Load(path, loadOptions);
+        try
+        {
+            return new BatchingEngine(loaded.Model, loaded.Tokenizer, loaded.Template, loaded.Name, options, loaded);
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
     }
 
     public string ModelName { get; }
@@ -66,7 +87,7 @@ public sealed class BatchingEngine : IGenerationEngine
         if (_template is null) throw new InvalidOperationException("the model has no chat template");
         var chat = messages.Select(m => new ChatMessage(m.Role, m.Content) { ReasoningContent = m.ReasoningContent }).ToList();
         string text = _template.Render(chat, addGenerationPrompt: true);
-        return new PreparedPrompt(Encode(text), text.TrimEnd().EndsWith("<think>", StringComparison.Ordinal));
+        return new PreparedPrompt(Encode(text), text.TrimEnd().EndsWith(ReasoningSplitter.OpenTag, StringComparison.Ordinal));
     }
 
     public PreparedPrompt PrepareCompletion(string prompt) => new(Encode(prompt), false);
@@ -75,11 +96,15 @@ public sealed class BatchingEngine : IGenerationEngine
     private int[] Encode(string text)
     {
         bool addBos = _tokenizer.AddBos && _bosText is not null && !text.StartsWith(_bosText, StringComparison.Ordinal);
-        return _tokenizer.Encode(text, addBos, parseSpecial: true);
+        return Bounded(text, addBos, parseSpecial: true);
     }
 
-    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial) =>
-        _tokenizer.Encode(text, addSpecial && _tokenizer.AddBos, parseSpecial);
+    public int[] Tokenize(string text, bool addSpecial, bool parseSpecial) => Bounded(text, addSpecial && _tokenizer.AddBos, parseSpecial);
+
+    // At most ContextLength - 1 prompt tokens fit (one must be left to generate): tokenizing stops past that, and a
+    // text whose length alone proves it too long is refused without being tokenized (a multi-megabyte request).
+    private int[] Bounded(string text, bool addBos, bool parseSpecial) =>
+        _tokenizer.EncodeAtMost(text, ContextLength - 1, addBos, parseSpecial) ?? throw new ContextLengthExceededException(ContextLength);
 
     public string Detokenize(ReadOnlySpan<int> tokens) => _tokenizer.Decode(tokens);
 
@@ -92,14 +117,18 @@ public sealed class BatchingEngine : IGenerationEngine
         if (request.PromptTokens.Length >= ContextLength) throw new ContextLengthExceededException(request.PromptTokens.Length, ContextLength);
         foreach (int t in request.PromptTokens)
             if ((uint)t >= (uint)VocabSize) throw new ArgumentException($"token id {t} is outside the vocabulary", nameof(request));
+        request.Parameters.Validate();
         var job = new Job(request, cancellationToken, request.Timeout ?? _options.DefaultTimeout);
         lock (_gate)
         {
             if (_queue.Count >= _options.QueueSize)
+            {
+                Metrics.RequestRejected(request.Endpoint, "queue_full");
                 throw new EngineOverloadedException(TimeSpan.FromSeconds(Math.Clamp(_queue.Count / Math.Max(1, _slots.Length), 1, 30)));
+            }
             _queue.AddLast(job);
-            Metrics.SetOccupancy(_queue.Count, _slots.Count(s => s.Job is not null), _slots.Length);
         }
+        PublishOccupancy();
         if (cancellationToken.CanBeCanceled) job.Registration = cancellationToken.Register(() => _wake.Release());
         _wake.Release();
         return job.Output.Reader;
@@ -113,6 +142,7 @@ public sealed class BatchingEngine : IGenerationEngine
         {
             Admit();
             ExpireAndCancel();
+            PublishOccupancy();
             items.Clear();
             stepSlots.Clear();
             int prefillBudget = Math.Max(1, _options.PrefillBudget);
@@ -161,12 +191,31 @@ public sealed class BatchingEngine : IGenerationEngine
                 }
                 else slot.Cached.Add(job.NextToken);
                 int reasoningBefore = job.ReasoningTokens;
-                Advance(slot, job);
+                try
+                {
+                    Advance(slot, job);
+                }
+                catch (Exception e)
+                {
+                    // A constraint that rejects everything, a tokenizer error: this request fails, the others go on.
+                    Fail(slot, e);
+                    continue;
+                }
                 decoded++;
                 reasoning += job.ReasoningTokens - reasoningBefore;
             }
             Metrics.TokensGenerated(decoded, reasoning);
-            lock (_gate) Metrics.SetOccupancy(_queue.Count, _slots.Count(s => s.Job is not null), _slots.Length);
+            PublishOccupancy();
+        }
+    }
+
+    private void PublishOccupancy()
+    {
+        lock (_gate)
+        {
+            int busy = 0;
+            foreach (var s in _slots) if (s.Job is not null) busy++;
+            Metrics.SetOccupancy(_queue.Count, busy, _slots.Length);
         }
     }
 
@@ -198,10 +247,11 @@ public sealed class BatchingEngine : IGenerationEngine
                     if (bestCommon < job.Prompt.Length / 2 && lru != best) (best, bestCommon) = (lru!, CommonPrefix(lru!.Cached, job.Prompt));
                 }
                 _queue.RemoveFirst();
+                if (best is not null) best.Job = job; // counted busy from now on
             }
             if (best is null)
             {
-                Complete(job, job.IsCancelled ? "cancelled" : "timeout", 0);
+                Complete(job, job.IsCancelled ? "cancelled" : "timeout");
                 continue;
             }
             Start(best, job, bestCommon);
@@ -212,27 +262,44 @@ public sealed class BatchingEngine : IGenerationEngine
     {
         try
         {
-            slot.Sequence ??= _model.CreateSequence(ContextLength);
+            var p = job.Request.Parameters;
+            // The cache needs room for the prompt and max_tokens (the whole context when there is no max): sized to
+            // the need so that many short requests (eval, rollouts) do not each hold a full context.
+            int need = p.MaxTokens is int max ? (int)Math.Min(ContextLength, (long)job.Prompt.Length + max) : ContextLength;
+            if (slot.Sequence is { } old && old.Capacity < need)
+            {
+                old.Dispose();
+                slot.Sequence = null;
+                slot.Cached.Clear();
+                common = 0;
+            }
+            slot.Sequence ??= _model.CreateSequence(Math.Min(ContextLength, (need + 255) / 256 * 256));
             // Keep at least one prompt token to feed, so the step yields the logits of the prompt's last token.
             int keep = Math.Min(common, job.Prompt.Length - 1);
             slot.Sequence.Truncate(keep);
             slot.Cached.RemoveRange(keep, slot.Cached.Count - keep);
             job.PrefillPos = keep;
             job.CachedPromptTokens = keep;
-            var p = job.Request.Parameters;
-            job.Sampler = new SlotSampler(p, VocabSize, p.Seed ?? (ulong)Random.Shared.NextInt64());
-            job.Splitter = job.Request.SplitReasoning ? new ThinkSplitter(job.Request.StartsInReasoning) : null;
+            slot.Sampler.Reset(p.ToSamplingOptions());
+            slot.Sampler.AcceptPrompt(job.Prompt);
+            job.Constraint = p.Constraint?.Invoke() is { } c ? new AnswerConstraint(c, _tokenizer.EndOfGenerationIds) : null;
+            if (job.Request.SplitReasoning)
+            {
+                var phase = job.Request.StartsInReasoning ? ReasoningPhase.Thought
+                    : job.Constraint is not null ? ReasoningPhase.Answer // a constrained answer from the first token
+                    : ReasoningPhase.Undecided;
+                job.Splitter = new ReasoningSplitter(phase);
+                job.Budget = new ThinkingBudget(p.ThinkingBudget);
+            }
             job.Decoder = new StreamingDecoder(_tokenizer);
             job.Stop = new StopStringMatcher(p.Stop);
-            job.ThinkingBudget = job.Request.SplitReasoning ? p.ThinkingBudget ?? _options.DefaultThinkingBudget : null;
-            slot.Job = job;
+            if (job.Request.ReturnTokens) job.Tokens = [];
             slot.LastUsed = Stopwatch.GetTimestamp();
             Metrics.ObserveQueueWait(job.Clock.Elapsed.TotalSeconds);
             Metrics.PromptProcessed(job.Prompt.Length, keep);
         }
         catch (Exception e)
         {
-            slot.Job = job;
             Fail(slot, e);
         }
     }
@@ -244,11 +311,28 @@ public sealed class BatchingEngine : IGenerationEngine
         return i;
     }
 
+    /// <summary>Ends cancelled and timed-out requests, running or queued.</summary>
     private void ExpireAndCancel()
     {
         foreach (var slot in _slots)
             if (slot.Job is { } job && (job.IsCancelled || job.IsExpired))
                 Finish(slot, job.IsCancelled ? "cancelled" : "timeout");
+        List<Job>? dropped = null;
+        lock (_gate)
+        {
+            for (var node = _queue.First; node is not null;)
+            {
+                var next = node.Next;
+                if (node.Value.IsCancelled || node.Value.IsExpired)
+                {
+                    (dropped ??= []).Add(node.Value);
+                    _queue.Remove(node);
+                }
+                node = next;
+            }
+        }
+        if (dropped is not null)
+            foreach (var job in dropped) Complete(job, job.IsCancelled ? "cancelled" : "timeout");
     }
 
     /// <summary>The logits of the slot's last fed token are ready: pick the next token and stream its text.</summary>
@@ -256,53 +340,90 @@ public sealed class BatchingEngine : IGenerationEngine
     {
         var logits = slot.Logits.AsSpan(0, VocabSize);
         var splitter = job.Splitter;
-        // Thinking budget: once the thought has used it up, the engine writes "</think>" itself.
-        if (splitter is { InReasoning: true } && job.ThinkingBudget is int budget && job.ReasoningTokens >= budget && !job.Closing)
+        var phase = splitter?.Phase ?? ReasoningPhase.Answer;
+        // Thinking budget: the thought is open and the budget spent -> the engine writes "\n</think>\n\n" itself.
+        if (job.Forced.Count == 0 && !job.CloseForced && job.Budget is { } budget && budget.MustClose(phase))
         {
-            job.Closing = true;
-            foreach (int t in _closeThought) job.Forced.Enqueue(t);
+            job.CloseForced = true;
+            foreach (int t in _tags.CloseTokens) job.Forced.Enqueue(t);
         }
         bool forced = job.Forced.Count > 0;
-        int token = forced ? job.Forced.Dequeue() : job.Sampler!.Sample(logits);
-        job.Sampler!.Accept(token);
-        TokenLogProb? logProb = job.Request.Parameters.LogProbs ? LogProbOf(logits, token, job.Request.Parameters.TopLogProbs) : null;
+        bool constrained = !forced && job.Constraint is not null && phase == ReasoningPhase.Answer;
+        int token = forced
+            ? job.Forced.Dequeue()
+            : slot.Sampler.Sample(logits, Banned(job, phase, constrained), constrained ? job.Constraint : null);
+        slot.Sampler.Accept(token);
+        var parameters = job.Request.Parameters;
+        TokenLogProb? logProb = parameters.LogProbs ? LogProbOf(slot.Sampler, logits, token, parameters.TopLogProbs) : null;
         job.CompletionTokens++;
+        job.Tokens?.Add(token);
         if (job.CompletionTokens == 1) Metrics.ObserveFirstToken(job.Clock.Elapsed.TotalSeconds);
-        bool wasReasoning = splitter is { InReasoning: true };
-        if (wasReasoning && !forced) job.ReasoningTokens++;
+        if (!forced && phase == ReasoningPhase.Thought) job.Budget!.CountReasoningToken();
 
-        if (!job.Request.Parameters.IgnoreEos && _tokenizer.EndOfGenerationIds.Contains(token))
+        if (Array.BinarySearch(_endIds, token) >= 0)
         {
-            if (logProb is not null) Emit(job, wasReasoning ? TextChannel.Reasoning : TextChannel.Answer, "", logProb);
+            if (logProb is not null) Emit(job, FallbackChannel(job, phase), "", logProb);
             Finish(slot, "stop");
             return;
         }
-        string text = job.Decoder!.Push(token);
-        var channel = wasReasoning ? TextChannel.Reasoning : TextChannel.Answer;
-        bool attached = false;
-        if (splitter is null) attached = EmitAnswer(job, text, logProb);
-        else
-            foreach (var (part, piece) in splitter.Push(text))
-            {
-                if (part == TextChannel.Reasoning) { bool mine = channel == TextChannel.Reasoning; Emit(job, TextChannel.Reasoning, piece, mine ? logProb : null); attached |= mine; }
-                else { bool mine = channel == TextChannel.Answer; attached |= EmitAnswer(job, piece, mine ? logProb : null) && mine; }
-                if (job.Stop!.Stopped) break;
-            }
-        if (!attached && logProb is not null) Emit(job, channel, "", logProb);
+        if (constrained) job.Constraint!.Accept(token);
+        Route(job, job.Decoder!.Push(token), logProb, phase);
         job.NextToken = token;
 
         if (job.Stop!.Stopped) Finish(slot, "stop");
-        else if (job.Request.Parameters.MaxTokens is int max && job.CompletionTokens >= max) Finish(slot, "length");
-        else if (slot.Sequence!.Length + 1 >= ContextLength) Finish(slot, "length");
+        else if (constrained && job.Constraint!.MustEnd) Finish(slot, "stop");
+        else if (parameters.MaxTokens is int max && job.CompletionTokens >= max) Finish(slot, "length");
+        else if (slot.Sequence!.Length + 1 >= Math.Min(ContextLength, slot.Sequence.Capacity)) Finish(slot, "length");
     }
 
-    /// <summary>Answer text goes through the stop-string matcher; returns whether the log-probability went out with it.</summary>
-    private static bool EmitAnswer(Job job, string text, TokenLogProb? logProb)
+    /// <summary>The ids the sampler must not draw now: think tags by phase; end-of-generation tokens with ignore_eos
+    /// or while a constraint cannot end.</summary>
+    private ReadOnlySpan<int> Banned(Job job, ReasoningPhase phase, bool constrained)
     {
-        string ready = job.Stop!.Push(text);
-        if (ready.Length == 0 && logProb is null) return false;
-        Emit(job, TextChannel.Answer, ready, logProb);
-        return logProb is not null;
+        var tags = job.Splitter is null ? default : _tags.Banned(phase, job.Budget!.AllowsThought);
+        bool banEnd = job.Request.Parameters.IgnoreEos || (constrained && !job.Constraint!.CanEnd);
+        if (!banEnd) return tags;
+        var all = job.BanScratch ??= new int[2 + _endIds.Length];
+        tags.CopyTo(all);
+        _endIds.CopyTo(all.AsSpan(tags.Length));
+        return all.AsSpan(0, tags.Length + _endIds.Length);
+    }
+
+    /// <summary>Where a token's log-probability goes when its text is held back: never back to the reasoning channel
+    /// once the answer has started.</summary>
+    private static TextChannel FallbackChannel(Job job, ReasoningPhase phase) =>
+        job.AnswerStarted || phase == ReasoningPhase.Answer ? TextChannel.Answer : TextChannel.Reasoning;
+
+    /// <summary>Sends a token's text through the splitter (reasoning) and the stop-string matcher (answer); its
+    /// log-probability rides with the last piece it produced.</summary>
+    private static void Route(Job job, string text, TokenLogProb? logProb, ReasoningPhase phase)
+    {
+        var parts = job.Parts;
+        parts.Clear();
+        if (job.Splitter is { } splitter) splitter.Push(text, parts);
+        else if (text.Length > 0) parts.Add((TextChannel.Answer, text));
+        EmitParts(job, parts, logProb, phase);
+    }
+
+    private static void EmitParts(Job job, List<(TextChannel Channel, string Text)> parts, TokenLogProb? logProb, ReasoningPhase phase)
+    {
+        int last = -1;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            var (channel, piece) = parts[i];
+            // Answer text passes the stop-string matcher; nothing after a stop string goes out.
+            if (channel == TextChannel.Answer) piece = job.Stop!.Stopped ? "" : job.Stop.Push(piece);
+            parts[i] = (channel, piece);
+            if (piece.Length > 0) last = i;
+        }
+        for (int i = 0; i <= last; i++)
+        {
+            var (channel, piece) = parts[i];
+            if (piece.Length == 0) continue;
+            if (channel == TextChannel.Answer) job.AnswerStarted = true;
+            Emit(job, channel, piece, i == last ? logProb : null);
+        }
+        if (last < 0 && logProb is not null) Emit(job, FallbackChannel(job, phase), "", logProb);
     }
 
     private static void Emit(Job job, TextChannel channel, string text, TokenLogProb? logProb)
@@ -311,69 +432,63 @@ public sealed class BatchingEngine : IGenerationEngine
         job.Output.Writer.TryWrite(new GenerationText(channel, text, logProb is null ? null : [logProb]));
     }
 
-    private TokenLogProb LogProbOf(ReadOnlySpan<float> logits, int token, int top)
+    private TokenLogProb LogProbOf(Sampler sampler, ReadOnlySpan<float> logits, int token, int top)
     {
-        float max = float.NegativeInfinity;
-        foreach (float v in logits) if (v > max) max = v;
-        double sum = 0;
-        foreach (float v in logits) sum += Math.Exp(v - max);
-        float logZ = max + (float)Math.Log(sum);
-        var alternatives = new List<TokenAlternative>(top);
-        if (top > 0)
-        {
-            // Partial selection of the `top` largest logits.
-            var best = new List<int>(top + 1);
-            for (int i = 0; i < logits.Length; i++)
-            {
-                if (best.Count == top && logits[i] <= logits[best[^1]]) continue;
-                int at = best.Count;
-                while (at > 0 && logits[best[at - 1]] < logits[i]) at--;
-                best.Insert(at, i);
-                if (best.Count > top) best.RemoveAt(top);
-            }
-            foreach (int id in best) alternatives.Add(new TokenAlternative(id, _tokenizer.Decode([id]), logits[id] - logZ, TokenBytes(id)));
-        }
-        return new TokenLogProb(token, _tokenizer.Decode([token]), logits[token] - logZ, TokenBytes(token), alternatives);
+        var alternatives = sampler.TopLogProbs(logits, top)
+            .Select(a => new TokenAlternative(a.Token, _tokenizer.Decode([a.Token]), a.LogProb, TokenBytes(a.Token)))
+            .ToList();
+        return new TokenLogProb(token, _tokenizer.Decode([token]), Sampler.LogProb(logits, token), TokenBytes(token), alternatives);
     }
 
     /// <summary>Ends the slot's request: flushes held-back text, reports usage, frees the slot (its cache stays for reuse).</summary>
     private void Finish(Slot slot, string reason)
     {
         var job = slot.Job!;
-        slot.Job = null;
         slot.LastUsed = Stopwatch.GetTimestamp();
-        if (reason is "stop" or "length")
+        if (reason is "stop" or "length" && !job.Stop!.Stopped)
         {
+            var phase = job.Splitter?.Phase ?? ReasoningPhase.Answer;
             string tail = job.Decoder!.Flush();
+            var parts = job.Parts;
+            parts.Clear();
             if (job.Splitter is { } splitter)
             {
-                var parts = splitter.Push(tail).Concat(splitter.Flush());
-                foreach (var (part, piece) in parts)
-                    if (part == TextChannel.Reasoning) Emit(job, TextChannel.Reasoning, piece, null);
-                    else EmitAnswer(job, piece, null);
+                splitter.Push(tail, parts);
+                splitter.Flush(parts);
             }
-            else EmitAnswer(job, tail, null);
-            Emit(job, TextChannel.Answer, job.Stop!.Flush(), null);
+            else if (tail.Length > 0) parts.Add((TextChannel.Answer, tail));
+            EmitParts(job, parts, null, phase);
+            string held = job.Stop.Flush();
+            if (held.Length > 0) Emit(job, TextChannel.Answer, held, null);
         }
-        Complete(job, reason, job.PrefillPos >= job.Prompt.Length ? job.Prompt.Length : job.PrefillPos);
+        lock (_gate) slot.Job = null;
+        Complete(job, reason);
     }
 
-    private void Complete(Job job, string reason, int promptTokens)
+    private void Complete(Job job, string reason)
     {
         job.Registration.Dispose();
-        job.Output.Writer.TryWrite(new GenerationFinished(reason, job.Prompt.Length, job.CompletionTokens, job.ReasoningTokens, job.CachedPromptTokens));
-        job.Output.Writer.TryComplete();
+        // Counted (and the slot or queue place shown free) before the finish goes out, so a client that has its
+        // answer also finds it in the metrics.
+        Metrics.RequestFinished(job.Request.Endpoint, reason);
         Metrics.ObserveRequest(job.Clock.Elapsed.TotalSeconds);
+        PublishOccupancy();
+        job.Output.Writer.TryWrite(new GenerationFinished(reason, job.Prompt.Length, job.CompletionTokens, job.ReasoningTokens,
+            job.CachedPromptTokens, job.Tokens));
+        job.Output.Writer.TryComplete();
     }
 
     private void Fail(Slot slot, Exception e)
     {
-        if (slot.Job is { } job)
+        var job = slot.Job;
+        lock (_gate) slot.Job = null;
+        if (job is not null)
         {
             job.Registration.Dispose();
+            Metrics.RequestFinished(job.Request.Endpoint, "error");
+            PublishOccupancy();
             job.Output.Writer.TryComplete(e);
         }
-        slot.Job = null;
         // The cache may be half-written: forget it.
         slot.Cached.Clear();
         try { slot.Sequence?.Truncate(0); } catch (Exception) { slot.Sequence = null; }
@@ -399,6 +514,17 @@ public sealed class BatchingEngine : IGenerationEngine
         _owned?.Dispose();
     }
 
+    /// <summary>An <see cref="ITokenConstraint"/> as the engine applies it: end-of-generation tokens are the engine's
+    /// business (banned while the constraint cannot end), so a drawn one is always allowed.</summary>
+    private sealed class AnswerConstraint(ITokenConstraint inner, IReadOnlySet<int> endIds) : ITokenConstraint
+    {
+        public void Mask(Span<float> logits) => inner.Mask(logits);
+        public bool Allows(int token) => endIds.Contains(token) || inner.Allows(token);
+        public void Accept(int token) => inner.Accept(token);
+        public bool CanEnd => inner.CanEnd;
+        public bool MustEnd => inner.MustEnd;
+    }
+
     private sealed class Slot(int vocabSize)
     {
         public ISequenceState? Sequence;
@@ -406,6 +532,7 @@ public sealed class BatchingEngine : IGenerationEngine
         public readonly List<int> Cached = [];
         public readonly float[] Logits = new float[vocabSize];
         public readonly int[] NextInput = new int[1];
+        public readonly Sampler Sampler = new(SamplingOptions.Default, vocabSize);
         public Job? Job;
         public long LastUsed;
     }
@@ -420,12 +547,16 @@ public sealed class BatchingEngine : IGenerationEngine
         public CancellationTokenRegistration Registration;
         public bool IsCancelled => cancellation.IsCancellationRequested;
         public bool IsExpired => Clock.Elapsed > timeout;
-        public int PrefillPos, CachedPromptTokens, CompletionTokens, ReasoningTokens, NextToken;
-        public int? ThinkingBudget;
-        public bool Closing;
+        public int PrefillPos, CachedPromptTokens, CompletionTokens, NextToken;
+        public int ReasoningTokens => Budget?.ReasoningTokens ?? 0;
+        public bool CloseForced, AnswerStarted;
         public readonly Queue<int> Forced = new();
-        public SlotSampler? Sampler;
-        public ThinkSplitter? Splitter;
+        public readonly List<(TextChannel Channel, string Text)> Parts = [];
+        public int[]? BanScratch;
+        public List<int>? Tokens;
+        public ReasoningSplitter? Splitter;
+        public ThinkingBudget? Budget;
+        public ITokenConstraint? Constraint;
         public StreamingDecoder? Decoder;
         public StopStringMatcher? Stop;
     }

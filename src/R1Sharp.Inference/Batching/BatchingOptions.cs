@@ -15,6 +15,4 @@ public sealed record BatchingOptions
     public int PrefillBudget { get; init; } = 512;
     /// <summary>Wall-clock limit of a request that sets none.</summary>
     public TimeSpan DefaultTimeout { get; init; } = TimeSpan.FromMinutes(10);
-    /// <summary>Thinking budget of a request that sets none (null = unlimited).</summary>
-    public int? DefaultThinkingBudget { get; init; }
 }

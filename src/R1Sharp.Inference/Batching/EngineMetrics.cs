@@ -20,11 +20,16 @@ public sealed class EngineMetrics
     private readonly Queue<(long Ticks, int Tokens)> _recent = new();
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(10);
 
-    public void RequestCompleted(string endpoint, string finishReason) =>
-        Add(_requests, $"endpoint=\"{endpoint}\",finish_reason=\"{finishReason}\"");
+    /// <summary>A request ended: finish reason stop or length (status "ok"), cancelled (the client went away),
+    /// timeout, or error.</summary>
+    public void RequestFinished(string endpoint, string finishReason) =>
+        Add(_requests, Labels(endpoint, finishReason is "stop" or "length" ? "ok" : finishReason, finishReason));
 
-    public void RequestRejected(string endpoint, int status) =>
-        Add(_requests, $"endpoint=\"{endpoint}\",finish_reason=\"rejected_{status}\"");
+    /// <summary>A request was refused before it was queued (reason: queue_full).</summary>
+    public void RequestRejected(string endpoint, string reason) => Add(_requests, Labels(endpoint, "rejected", reason));
+
+    private static string Labels(string endpoint, string status, string reason) =>
+        $"endpoint=\"{endpoint}\",status=\"{status}\",finish_reason=\"{reason}\"";
 
     public void PromptProcessed(int tokens, int cached)
     {
@@ -92,7 +97,7 @@ public sealed class EngineMetrics
         var sb = new StringBuilder();
         lock (_gate)
         {
-            sb.Append("# HELP r1_requests_total Generation requests by endpoint and finish reason.\n# TYPE r1_requests_total counter\n");
+            sb.Append("# HELP r1_requests_total Generation requests by endpoint, status (ok, cancelled, timeout, error, rejected) and finish reason.\n# TYPE r1_requests_total counter\n");
             if (_requests.Count == 0) sb.Append("r1_requests_total 0\n");
             foreach (var (k, v) in _requests.OrderBy(p => p.Key, StringComparer.Ordinal)) sb.Append("r1_requests_total{").Append(k).Append("} ").Append(v).Append('\n');
             Counter(sb, "r1_prompt_tokens_total", "Prompt tokens of completed admissions (cached ones included).", _promptTokens);

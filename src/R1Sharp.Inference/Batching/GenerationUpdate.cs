@@ -16,11 +16,15 @@ public abstract record GenerationUpdate;
 /// holds the tokens that produced it when the request asked for log-probabilities.</summary>
 public sealed record GenerationText(TextChannel Channel, string Text, IReadOnlyList<TokenLogProb>? LogProbs = null) : GenerationUpdate;
 
-/// <summary>The end of a request. <paramref name="FinishReason"/>: "stop" (end of generation or a stop string),
-/// "length" (max tokens or context), "cancelled", "timeout".</summary>
+/// <summary>The end of a request. <paramref name="FinishReason"/>: "stop" (end of generation, a stop string, or a
+/// constraint that is complete), "length" (max tokens or context), "cancelled", "timeout".
+/// <paramref name="ReasoningTokens"/>: tokens the model generated inside the thought (at most the thinking budget; the
+/// forced closing text is not reasoning). <paramref name="Tokens"/>: every generated token id in order, forced ones and
+/// a final end-of-generation token included (CompletionTokens of them), when the request asked for them.</summary>
 public sealed record GenerationFinished(
     string FinishReason,
     int PromptTokens,
     int CompletionTokens,
     int ReasoningTokens,
-    int CachedPromptTokens) : GenerationUpdate;
+    int CachedPromptTokens,
+    IReadOnlyList<int>? Tokens = null) : GenerationUpdate;

@@ -19,6 +19,8 @@ public interface IGenerationEngine : IDisposable
     int VocabSize { get; }
     EngineMetrics Metrics { get; }
 
+    /// <summary>Renders and tokenizes a chat. These three throw <see cref="ContextLengthExceededException"/> as soon as
+    /// the text cannot fit in <see cref="ContextLength"/> (before tokenizing a text that is too long by its size).</summary>
     PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages);
     PreparedPrompt PrepareCompletion(string prompt);
     int[] Tokenize(string text, bool addSpecial, bool parseSpecial);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using R1Sharp.Inference.Batching;
+using R1Sharp.Inference.Reasoning;
 
 namespace R1Sharp.Inference.ChatClient;
 
@@ -8,7 +9,8 @@ namespace R1Sharp.Inference.ChatClient;
 /// Microsoft.Extensions.AI's <see cref="IChatClient"/> over the batching engine, in process: the thought comes back as
 /// <see cref="TextReasoningContent"/> and the answer as <see cref="TextContent"/>, with usage (reasoning tokens
 /// included). ChatOptions: Temperature, TopP, TopK, MaxOutputTokens, Seed, StopSequences, presence/frequency
-/// penalties, Reasoning.Effort (None = no thinking), and AdditionalProperties "thinking_budget" (int).
+/// penalties, Reasoning.Effort (mapped like the API's reasoning_effort: None = no thinking, ExtraHigh = High), and
+/// AdditionalProperties "thinking_budget" (int) and "ignore_eos" (bool).
 /// </summary>
 public sealed class R1ChatClient(IGenerationEngine engine, bool ownsEngine = false) : IChatClient
 {
@@ -26,7 +28,10 @@ public sealed class R1ChatClient(IGenerationEngine engine, bool ownsEngine = fal
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var prompt = engine.PrepareChat(ToPrompt(messages, options));
-        var request = new GenerationRequest(prompt.Tokens, Parameters(options), SplitReasoning: true, StartsInReasoning: prompt.StartsInReasoning);
+        var request = new GenerationRequest(prompt.Tokens, Parameters(options), SplitReasoning: true, StartsInReasoning: prompt.StartsInReasoning)
+        {
+            Endpoint = "chat_client",
+        };
         string responseId = "chatcmpl-" + Guid.NewGuid().ToString("N");
         string messageId = Guid.NewGuid().ToString("N");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -85,10 +90,11 @@ public sealed class R1ChatClient(IGenerationEngine engine, bool ownsEngine = fal
         if (o is null) return new GenerationParameters();
         int? budget = o.Reasoning?.Effort switch
         {
-            ReasoningEffort.None => 0,
-            ReasoningEffort.Low => ReasoningBudgets.Low,
-            ReasoningEffort.Medium => ReasoningBudgets.Medium,
-            _ => null,
+            null => null,
+            ReasoningEffort.None => ThinkingBudget.FromReasoningEffort("none"),
+            ReasoningEffort.Low => ThinkingBudget.FromReasoningEffort("low"),
+            ReasoningEffort.Medium => ThinkingBudget.FromReasoningEffort("medium"),
+            _ => ThinkingBudget.FromReasoningEffort("high"),
         };
         if (o.AdditionalProperties?.TryGetValue("thinking_budget", out object? value) == true && value is not null)
             budget = Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture);

@@ -1,128 +1,116 @@
 using System.Text;
+using R1Sharp.Inference.Batching;
 
 namespace R1Sharp.Inference.Reasoning;
 
-/// <summary>Splits a model's streamed text into reasoning (between &lt;think&gt; and &lt;/think&gt;) and answer, never
-/// emitting the tags, the way DeepSeek's API fills <c>reasoning_content</c> and <c>content</c>:
+/// <summary>Splits a model's streamed text into reasoning (between &lt;think&gt; and &lt;/think&gt;) and answer, the way
+/// DeepSeek's API fills <c>reasoning_content</c> and <c>content</c>. The tags are control, never text: neither channel
+/// ever receives <c>&lt;think&gt;</c> or <c>&lt;/think&gt;</c>, wherever the model writes them.
 /// <list type="bullet">
-/// <item>reasoning has no leading or trailing whitespace (R1 writes "&lt;think&gt;\n...\n&lt;/think&gt;");</item>
-/// <item>the answer has no leading whitespace (R1 writes "&lt;/think&gt;\n\n"); its trailing whitespace is kept;</item>
-/// <item>with <c>startsInReasoning</c> (the prompt already opened &lt;think&gt;) the text is reasoning until &lt;/think&gt;;
-///   a &lt;think&gt; the model repeats at the very start is dropped;</item>
-/// <item>otherwise the output is reasoning only if its first non-whitespace text is &lt;think&gt;; a model that skips
-///   thinking gives an answer only, and tags inside the answer are left alone.</item>
+/// <item><see cref="ReasoningPhase.Thought"/> (the prompt opened &lt;think&gt;): reasoning until &lt;/think&gt;; a repeated
+///   &lt;think&gt; is dropped.</item>
+/// <item><see cref="ReasoningPhase.Undecided"/>: the output is a thought only if its first non-whitespace text is
+///   &lt;think&gt;; a &lt;/think&gt; there, or any other text, starts the answer.</item>
+/// <item><see cref="ReasoningPhase.Answer"/>: all answer; tags are dropped. There is no way back into the thought, so
+///   every reasoning piece precedes every answer piece.</item>
+/// <item>Reasoning has no leading or trailing whitespace (R1 writes "&lt;think&gt;\n...\n&lt;/think&gt;"); the answer no
+///   leading whitespace (R1 writes "&lt;/think&gt;\n\n"), its trailing whitespace is kept.</item>
 /// </list>
-/// Tags split across chunks are recognized (text that may be the start of a tag is held back), so the concatenated
-/// reasoning and the concatenated answer do not depend on how the stream was chunked.</summary>
-public sealed class ReasoningSplitter
+/// Text that may be the start of a tag (and whitespace that may turn out to be trailing reasoning) is held back until
+/// the next piece decides it, so the concatenated reasoning and answer do not depend on how the stream was chunked;
+/// a partial tag left at the end of the stream is text.</summary>
+public sealed class ReasoningSplitter(ReasoningPhase phase)
 {
     public const string OpenTag = "<think>";
     public const string CloseTag = "</think>";
 
-    private enum Mode { Start, Reasoning, Answer }
-
     private readonly StringBuilder _pending = new();
-    private Mode _mode;
-    private bool _reasoningStarted; // a non-whitespace reasoning character was seen
-    private bool _answerStarted;
+    private bool _reasoningStarted, _answerStarted; // a non-whitespace character of that channel was emitted
 
-    public ReasoningSplitter(bool startsInReasoning) => _mode = startsInReasoning ? Mode.Reasoning : Mode.Start;
+    public ReasoningPhase Phase { get; private set; } = phase;
 
-    /// <summary>True while the text being produced is reasoning (before &lt;/think&gt;), including the undecided start
-    /// of a stream that may open &lt;think&gt;.</summary>
-    public bool InReasoning => _mode != Mode.Answer;
-
-    /// <summary>True once &lt;/think&gt; was seen (or the model answered without thinking).</summary>
-    public bool ReasoningEnded => _mode == Mode.Answer;
-
-    public IReadOnlyList<(ReasoningPart Part, string Text)> Push(string text)
+    /// <summary>Adds streamed text; appends the pieces that are decided to <paramref name="output"/>.</summary>
+    public void Push(string text, List<(TextChannel Channel, string Text)> output)
     {
-        var output = new List<(ReasoningPart, string)>();
         _pending.Append(text);
         Process(output, final: false);
-        return output;
     }
 
     /// <summary>End of stream: emits what was held back (a partial tag is text).</summary>
-    public IReadOnlyList<(ReasoningPart Part, string Text)> Flush()
-    {
-        var output = new List<(ReasoningPart, string)>();
-        Process(output, final: true);
-        return output;
-    }
+    public void Flush(List<(TextChannel Channel, string Text)> output) => Process(output, final: true);
 
-    private void Process(List<(ReasoningPart, string)> output, bool final)
+    private void Process(List<(TextChannel, string)> output, bool final)
     {
         while (_pending.Length > 0)
         {
-            switch (_mode)
+            switch (Phase)
             {
-                case Mode.Start:
+                case ReasoningPhase.Undecided:
                 {
                     DropLeadingWhitespace();
                     if (_pending.Length == 0) return;
-                    if (StartsWith(OpenTag))
-                    {
-                        _pending.Remove(0, OpenTag.Length);
-                        _mode = Mode.Reasoning;
-                        continue;
-                    }
-                    if (!final && IsProperPrefixOf(OpenTag)) return;
-                    _mode = Mode.Answer;
+                    if (StartsWith(OpenTag)) { _pending.Remove(0, OpenTag.Length); Phase = ReasoningPhase.Thought; continue; }
+                    if (StartsWith(CloseTag)) { _pending.Remove(0, CloseTag.Length); Phase = ReasoningPhase.Answer; continue; }
+                    if (!final && IsProperPrefixOfATag()) return;
+                    Phase = ReasoningPhase.Answer;
                     continue;
                 }
-                case Mode.Reasoning:
+                case ReasoningPhase.Thought:
                 {
                     if (!_reasoningStarted)
                     {
                         DropLeadingWhitespace();
                         if (_pending.Length == 0) return;
-                        if (StartsWith(OpenTag)) { _pending.Remove(0, OpenTag.Length); continue; }
-                        if (!final && IsProperPrefixOf(OpenTag)) return;
                     }
                     string s = _pending.ToString();
-                    int close = s.IndexOf(CloseTag, StringComparison.Ordinal);
-                    if (close >= 0)
+                    var (at, tag) = FirstTag(s);
+                    if (tag == CloseTag)
                     {
-                        Emit(output, ReasoningPart.Reasoning, s[..close].TrimEnd());
-                        _pending.Remove(0, close + CloseTag.Length);
-                        _mode = Mode.Answer;
+                        Emit(output, TextChannel.Reasoning, s[..at].TrimEnd());
+                        _pending.Remove(0, at + tag.Length);
+                        Phase = ReasoningPhase.Answer;
                         continue;
                     }
-                    // Hold back a possible start of </think> and the whitespace before it (trailing whitespace of the
-                    // reasoning is dropped if </think> follows).
-                    int keep = final ? s.Length : s.Length - PartialTagSuffix(s, CloseTag);
-                    int end = keep;
+                    if (tag == OpenTag) { _pending.Remove(at, tag.Length); continue; }
+                    // Hold back a possible start of a tag and the whitespace before it (trailing whitespace of the
+                    // reasoning goes if </think> follows).
+                    int end = final ? s.Length : s.Length - PartialTagSuffix(s);
                     while (end > 0 && char.IsWhiteSpace(s[end - 1])) end--;
-                    if (end > 0)
-                    {
-                        Emit(output, ReasoningPart.Reasoning, s[..end]);
-                        _pending.Remove(0, end);
-                    }
-                    if (final) _pending.Clear();
+                    Emit(output, TextChannel.Reasoning, s[..end]);
+                    if (final) _pending.Clear(); else _pending.Remove(0, end);
                     return;
                 }
-                case Mode.Answer:
+                default:
                 {
                     if (!_answerStarted)
                     {
                         DropLeadingWhitespace();
                         if (_pending.Length == 0) return;
-                        _answerStarted = true;
                     }
-                    Emit(output, ReasoningPart.Answer, _pending.ToString());
-                    _pending.Clear();
+                    string s = _pending.ToString();
+                    var (at, tag) = FirstTag(s);
+                    if (tag is not null) { _pending.Remove(at, tag.Length); continue; }
+                    int keep = final ? s.Length : s.Length - PartialTagSuffix(s);
+                    Emit(output, TextChannel.Answer, s[..keep]);
+                    _pending.Remove(0, keep);
                     return;
                 }
             }
         }
     }
 
-    private void Emit(List<(ReasoningPart, string)> output, ReasoningPart part, string text)
+    private void Emit(List<(TextChannel, string)> output, TextChannel channel, string text)
     {
         if (text.Length == 0) return;
-        if (part == ReasoningPart.Reasoning) _reasoningStarted = true;
-        output.Add((part, text));
+        if (channel == TextChannel.Reasoning) _reasoningStarted = true; else _answerStarted = true;
+        output.Add((channel, text));
+    }
+
+    private static (int At, string? Tag) FirstTag(string s)
+    {
+        int open = s.IndexOf(OpenTag, StringComparison.Ordinal), close = s.IndexOf(CloseTag, StringComparison.Ordinal);
+        if (close >= 0 && (open < 0 || close < open)) return (close, CloseTag);
+        return open >= 0 ? (open, OpenTag) : (-1, null);
     }
 
     private void DropLeadingWhitespace()
@@ -139,6 +127,8 @@ public sealed class ReasoningSplitter
         return true;
     }
 
+    private bool IsProperPrefixOfATag() => IsProperPrefixOf(OpenTag) || IsProperPrefixOf(CloseTag);
+
     private bool IsProperPrefixOf(string tag)
     {
         if (_pending.Length >= tag.Length) return false;
@@ -146,7 +136,9 @@ public sealed class ReasoningSplitter
         return true;
     }
 
-    /// <summary>Length of the longest suffix of s that is a proper prefix of tag.</summary>
+    /// <summary>Length of the longest suffix of s that is a proper prefix of either tag.</summary>
+    private static int PartialTagSuffix(string s) => Math.Max(PartialTagSuffix(s, OpenTag), PartialTagSuffix(s, CloseTag));
+
     private static int PartialTagSuffix(string s, string tag)
     {
         for (int len = Math.Min(tag.Length - 1, s.Length); len > 0; len--)

@@ -1,20 +1,26 @@
+using R1Sharp.Numerics;
+
 namespace R1Sharp.Inference.Sampling;
 
 /// <summary>Turns logits into a token for one sequence. The chain follows llama.cpp's default order:
 /// penalties -> top-k -> top-p -> min-p -> temperature -> sample. As in llama.cpp, top-p and min-p look at the
 /// distribution at temperature 1 (over the candidates left by the previous step) and temperature only shapes the final
-/// draw. Temperature 0 is greedy (argmax after penalties). Scratch buffers are allocated once; Sample does not allocate.</summary>
+/// draw. Temperature 0 is greedy (argmax after penalties). Banned token ids (think tags, end-of-generation tokens the
+/// engine forbids) never come out; an <see cref="ITokenConstraint"/> is checked on the draw and, when it rejects it,
+/// masks the logits for a second draw (llama.cpp's grammar sampling). Scratch buffers are allocated once; Sample does
+/// not allocate. One instance serves many sequences in turn (<see cref="Reset"/>).</summary>
 public sealed class Sampler
 {
-    private readonly SamplingOptions _options;
+    private SamplingOptions _options;
     private readonly int _vocab;
     private readonly float[] _work;     // penalized logits
     private readonly int[] _cand;       // candidate token ids
     private readonly double[] _weight;  // scratch weights for the candidates
     private readonly int[] _counts;     // occurrences of each token in the penalty window
-    private readonly int[] _window;     // ring buffer of the last accepted tokens
+    private int[] _window;              // ring buffer of the last accepted tokens
     private readonly List<int> _history = [];
     private int _windowCount, _windowStart;
+    private double _fullMass;
     private Xoshiro256StarStar _rng;
 
     public Sampler(SamplingOptions options, int vocabSize)
@@ -26,14 +32,28 @@ public sealed class Sampler
         _cand = new int[vocabSize];
         _weight = new double[vocabSize];
         _counts = new int[vocabSize];
-        _window = new int[Math.Max(1, options.PenaltyWindow)];
-        _rng = new Xoshiro256StarStar(options.Seed ?? (ulong)Random.Shared.NextInt64());
+        _window = [];
+        Reset(options);
     }
 
     public SamplingOptions Options => _options;
 
     private bool HasPenalties => _options.PenaltyWindow != 0 &&
         (_options.RepetitionPenalty != 1 || _options.PresencePenalty != 0 || _options.FrequencyPenalty != 0);
+
+    /// <summary>Starts a new sequence with these settings: forgets the accepted tokens and seeds the generator with
+    /// <see cref="SamplingOptions.Seed"/> (a random seed when null).</summary>
+    public void Reset(SamplingOptions options)
+    {
+        _options = options;
+        int cap = Math.Max(1, options.PenaltyWindow);
+        if (_window.Length != cap) _window = new int[cap];
+        Array.Clear(_counts);
+        _history.Clear();
+        _windowCount = 0;
+        _windowStart = 0;
+        _rng = new Xoshiro256StarStar(options.Seed ?? (ulong)Random.Shared.NextInt64());
+    }
 
     /// <summary>Records a token (of the prompt or generated) for the penalties.</summary>
     public void Accept(int token)
@@ -57,13 +77,13 @@ public sealed class Sampler
         _counts[token]++;
     }
 
-    /// <summary>Forgets the accepted tokens (a new sequence); the generator state is kept.</summary>
-    public void Reset()
+    /// <summary>Records the prompt for the penalties (llama.cpp's server does the same): only the tokens the window
+    /// can still see.</summary>
+    public void AcceptPrompt(ReadOnlySpan<int> prompt)
     {
-        Array.Clear(_counts);
-        _history.Clear();
-        _windowCount = 0;
-        _windowStart = 0;
+        if (_options.PenaltyWindow == 0) return;
+        if (_options.PenaltyWindow > 0 && prompt.Length > _options.PenaltyWindow) prompt = prompt[^_options.PenaltyWindow..];
+        foreach (int t in prompt) Accept(t);
     }
 
     /// <summary>Applies the penalties to a copy of the logits: for each token seen in the window (count c),
@@ -97,9 +117,29 @@ public sealed class Sampler
         return _work;
     }
 
-    public int Sample(ReadOnlySpan<float> logits)
+    public int Sample(ReadOnlySpan<float> logits) => Sample(logits, default, null);
+
+    /// <summary>Draws the next token. <paramref name="banned"/>: ids that may not come out. <paramref name="constraint"/>:
+    /// when it does not allow the draw, it masks the (penalized) logits and the draw is repeated. Throws
+    /// <see cref="InvalidOperationException"/> when every token is banned or masked.</summary>
+    public int Sample(ReadOnlySpan<float> logits, ReadOnlySpan<int> banned, ITokenConstraint? constraint)
     {
         ApplyPenalties(logits);
+        foreach (int t in banned) _work[t] = float.NegativeInfinity;
+        int token = Draw();
+        if (constraint is not null && !constraint.Allows(token))
+        {
+            constraint.Mask(_work);
+            token = Draw();
+        }
+        if (float.IsNegativeInfinity(_work[token]))
+            throw new InvalidOperationException("no token may come next: every candidate is banned or masked by the constraint");
+        return token;
+    }
+
+    /// <summary>One draw from the chain over the logits in _work.</summary>
+    private int Draw()
+    {
         var l = _work.AsSpan();
         if (_options.Temperature <= 0) return ArgMax(l);
 
@@ -161,7 +201,7 @@ public sealed class Sampler
             float max = l[_cand[0]];
             double total = 0;
             for (int i = 0; i < n; i++) total += _weight[i] = Math.Exp(l[_cand[i]] - max);
-            if (n < _vocab && !(k > 0 && k < _vocab)) total = FullMass(l, max);
+            if (n < _vocab && !(k > 0 && k < _vocab)) total = _fullMass; // the prefilter's mass of the whole vocabulary
             double target = _options.TopP * total, acc = 0;
             int keep = n;
             for (int i = 0; i < n; i++)
@@ -194,23 +234,22 @@ public sealed class Sampler
     }
 
     /// <summary>Candidates that can be in the top-p set: every token with probability at least eps, where eps is lowered
-    /// until the tokens below it together weigh less than 1 - p (so the top-p prefix ends among the kept ones).</summary>
+    /// until the tokens below it together weigh less than 1 - p (so the top-p prefix ends among the kept ones). One pass
+    /// of exp over the vocabulary (the mass, kept in _fullMass for the top-p cut); the eps test is a logit comparison.</summary>
     private int TopPPrefilter(ReadOnlySpan<float> l, float p)
     {
         float max = float.NegativeInfinity;
         for (int i = 0; i < _vocab; i++) max = Math.Max(max, l[i]);
-        double total = FullMass(l, max);
+        double total = _fullMass = FullMass(l, max);
         for (double eps = 1e-3; ; eps *= 0.01)
         {
-            // keep exp(l - max) >= eps * total
-            double cutoff = eps * total;
+            // exp(l - max) >= eps * total  <=>  l >= max + ln(eps * total): a threshold on the logit, so the kept tokens
+            // are a prefix of the sorted order.
+            float cut = max + (float)Math.Log(eps * total);
             int n = 0;
             double kept = 0;
             for (int i = 0; i < _vocab; i++)
-            {
-                double w = Math.Exp(l[i] - max);
-                if (w >= cutoff) { _cand[n++] = i; kept += w; }
-            }
+                if (l[i] >= cut) { _cand[n++] = i; kept += Math.Exp(l[i] - max); }
             if (kept >= p * total * (1 + 1e-12) || eps < 1e-30 || n == _vocab) return n;
         }
     }

@@ -1,6 +1,8 @@
 namespace R1Sharp.Inference.Sampling;
 
-/// <summary>Sampling settings; defaults are DeepSeek's recommendation for R1 (temperature 0.6, top-p 0.95).</summary>
+/// <summary>Sampling settings. The initial values are THE defaults of every path (API, CLI, IChatClient, eval: a
+/// request that leaves a field unset gets the value here): DeepSeek's recommendation for R1, temperature 0.6 and
+/// top-p 0.95; everything else off.</summary>
 public sealed record SamplingOptions
 {
     /// <summary>0 (or below) = greedy: the highest logit after penalties, lowest id on ties.</summary>
@@ -22,6 +24,9 @@ public sealed record SamplingOptions
     public int PenaltyWindow { get; init; } = 64;
     /// <summary>Seed of the sampler's generator (same seed and inputs, same tokens); null = a random seed.</summary>
     public ulong? Seed { get; init; }
+
+    /// <summary>The defaults.</summary>
+    public static SamplingOptions Default { get; } = new();
 
     public static SamplingOptions Greedy { get; } = new() { Temperature = 0, TopP = 1 };
 }

@@ -24,7 +24,11 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
     private readonly ExpertRouter? _router;
     private readonly List<NativeBuffer> _owned = [];
     private readonly ModelLoadOptions _options;
+    private readonly ComputePool _pool;
+    private readonly MatMul _matmul;
+    private readonly object _gate = new();
     private Scratch? _scratch;
+    private bool _disposed;
 
     public ModelConfig Config { get; }
     public DeepSeek2Config Hyper { get; }
@@ -44,13 +48,13 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
         if (c.ExpertCount > 0)
             _router = new ExpertRouter(c.ExpertCount, c.ExpertsUsed, c.GatingFunction, c.ExpertWeightsNorm, c.ExpertWeightsScale,
                                        c.ExpertGroups, c.ExpertGroupsUsed);
+        _pool = options.CreatePool();
+        _matmul = new MatMul(_pool);
     }
 
     public static DeepSeek2Model Load(GgufFile file, ModelLoadOptions? options = null)
     {
-        options ??= new ModelLoadOptions();
-        if (options.Threads is int t) ComputePool.Shared.Threads = t;
-        return new DeepSeek2Model(file, options);
+        return new DeepSeek2Model(file, options ?? new ModelLoadOptions());
     }
 
     public ISequenceState CreateSequence(int capacity) => new DeepSeek2Sequence(this, Hyper, capacity);
@@ -222,6 +226,15 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
     public void Forward(IReadOnlyList<ForwardItem> items)
     {
         ArgumentNullException.ThrowIfNull(items);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            ForwardLocked(items);
+        }
+    }
+
+    private void ForwardLocked(IReadOnlyList<ForwardItem> items)
+    {
         int total = 0, maxContext = 1;
         foreach (var item in items)
         {
@@ -268,9 +281,9 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
             var seq = (DeepSeek2Sequence)item.Sequence;
             using var pin = item.Logits.Pin();
             if (item.AllLogits)
-                MatMul.Forward(_output, s.H.Data + (long)n * E, (float*)pin.Pointer, count);
+                _matmul.Forward(_output, s.H.Data + (long)n * E, (float*)pin.Pointer, count);
             else
-                MatMul.Forward(_output, s.H.Data + (long)(n + count - 1) * E, (float*)pin.Pointer, 1);
+                _matmul.Forward(_output, s.H.Data + (long)(n + count - 1) * E, (float*)pin.Pointer, 1);
             seq.Length += count;
             n += count;
         }
@@ -290,12 +303,12 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
         RmsNorm.Forward(s.X.Data, Pin(w.AttnNorm), s.H.Data, N, E, eps);
         if (w.QA is { } qa)
         {
-            MatMul.Forward(qa, s.H.Data, s.QA.Data, N);
+            _matmul.Forward(qa, s.H.Data, s.QA.Data, N);
             RmsNorm.Forward(s.QA.Data, Pin(w.QANorm!), s.QA.Data, N, c.QLoraRank, eps);
-            MatMul.Forward(w.QB, s.QA.Data, s.Q.Data, N);
+            _matmul.Forward(w.QB, s.QA.Data, s.Q.Data, N);
         }
-        else MatMul.Forward(w.QB, s.H.Data, s.Q.Data, N);
-        MatMul.Forward(w.KvA, s.H.Data, s.KvA.Data, N);
+        else _matmul.Forward(w.QB, s.H.Data, s.Q.Data, N);
+        _matmul.Forward(w.KvA, s.H.Data, s.KvA.Data, N);
 
         // cache rows: [norm(latent) | rope(k_pe)]; rope on each head's q_pe
         for (int n = 0; n < N; n++)
@@ -311,9 +324,9 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
 
         // all per-head MLA work in one parallel loop over heads (absorbed query, attention over the latent cache, W_v)
         _headLayer = l; _headWeights = w; _headScratch = s; _headTokens = N;
-        ComputePool.Shared.For(H, _headTask);
+        _pool.For(H, _headTask);
         _headWeights = null; _headScratch = null;
-        MatMul.Forward(w.AttnOutput, s.Attn.Data, s.H.Data, N);
+        _matmul.Forward(w.AttnOutput, s.Attn.Data, s.H.Data, N);
         Add(s.X.Data, s.H.Data, (long)N * E);
 
         // ---- feed-forward
@@ -328,7 +341,7 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
         // routing
         int nExp = c.ExpertCount, k = c.ExpertsUsed;
         fixed (float* logits = s.RouterLogits)
-            MatMul.Forward(w.Router!, s.Norm.Data, logits, N);
+            _matmul.Forward(w.Router!, s.Norm.Data, logits, N);
         for (int n = 0; n < N; n++)
             _router!.Route(s.RouterLogits.AsSpan(n * nExp, nExp), w.RouterBias, s.Chosen.AsSpan(n * k, k), s.ChosenWeights.AsSpan(n * k, k));
 
@@ -397,12 +410,12 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
     }
 
     /// <summary>y[N, E] = down(silu(gate x) * up x), x: [N, E].</summary>
-    private static void SwiGlu(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float* x, float* y, int N, Scratch s)
+    private void SwiGlu(WeightMatrix gate, WeightMatrix up, WeightMatrix down, float* x, float* y, int N, Scratch s)
     {
-        MatMul.Forward(gate, x, s.Ffn1.Data, N);
-        MatMul.Forward(up, x, s.Ffn2.Data, N);
+        _matmul.Forward(gate, x, s.Ffn1.Data, N);
+        _matmul.Forward(up, x, s.Ffn2.Data, N);
         Activations.SwiGlu(s.Ffn1.Data, s.Ffn2.Data, s.Ffn1.Data, (long)N * gate.Rows);
-        MatMul.Forward(down, s.Ffn1.Data, y, N);
+        _matmul.Forward(down, s.Ffn1.Data, y, N);
     }
 
     private static void Add(float* x, float* y, long n)
@@ -416,7 +429,14 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
 
     public void Dispose()
     {
-        _scratch?.Dispose();
-        foreach (var b in _owned) b.Dispose();
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _scratch?.Dispose();
+            foreach (var b in _owned) b.Dispose();
+            _matmul.Dispose();
+            _pool.Dispose();
+        }
     }
 }

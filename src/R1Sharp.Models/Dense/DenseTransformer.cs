@@ -30,6 +30,8 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     private readonly float[] _outputNorm;
     private readonly float[]? _ropeFreqs;
     private readonly int _maxBatch;
+    private readonly ComputePool _pool;
+    private readonly MatMul _matmul;
     private readonly object _gate = new();
     private bool _disposed;
 
@@ -48,11 +50,17 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     private readonly Action<int> _attentionBody, _qkvBody, _attnNormBody, _ffnNormBody, _swiGluBody;
     private int _partitions;
 
-    [ThreadStatic] private static float[]? t_scores;
+    // Attention runs as tasks over the step's (token, head) pairs, task t taking pairs t, t + tasks, ... (equal work
+    // in prefill, where later tokens attend to more positions); each task has its own row of scores.
+    private int _attentionTasks, _maxLength;
+    private NativeBuffer? _scores;
+    private int _scoresStride; // floats per task row
 
     private DenseTransformer(ModelConfig cfg, Layer[] layers, WeightMatrix embedding, WeightMatrix output,
-                             float[] outputNorm, float[]? ropeFreqs, int maxBatch)
+                             float[] outputNorm, float[]? ropeFreqs, int maxBatch, ComputePool pool)
     {
+        _pool = pool;
+        _matmul = new MatMul(pool);
         _cfg = cfg;
         _layers = layers;
         _embedding = embedding;
@@ -90,7 +98,6 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     internal static DenseTransformer Load(GgufFile file, ModelLoadOptions options)
     {
         var cfg = ModelConfig.FromGguf(file);
-        if (options.Threads is int t and > 0) ComputePool.Shared.Threads = t;
         bool biases = cfg.Architecture == "qwen2";
         int e = cfg.EmbeddingLength, qDim = cfg.HeadCount * cfg.KeyLength, kDim = cfg.HeadCountKv * cfg.KeyLength,
             vDim = cfg.HeadCountKv * cfg.ValueLength, oDim = cfg.HeadCount * cfg.ValueLength, f = cfg.FeedForwardLength;
@@ -163,7 +170,8 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         }
         var outputNorm = Vector("output_norm.weight", e);
         float[]? ropeFreqs = file.TryGetTensor("rope_freqs.weight", out _) ? Vector("rope_freqs.weight", cfg.RopeDimensionCount / 2) : null;
-        return new DenseTransformer(cfg, layers, embedding, output, outputNorm, ropeFreqs, options.MaxBatchTokens) { WeightBytes = weightBytes };
+        return new DenseTransformer(cfg, layers, embedding, output, outputNorm, ropeFreqs, options.MaxBatchTokens, options.CreatePool())
+            { WeightBytes = weightBytes };
     }
 
     private static GgufTensorInfo Require(GgufFile file, string name) =>
@@ -269,11 +277,12 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         int e = c.EmbeddingLength, half = c.RopeDimensionCount / 2;
         float* x = _x!.Data;
         _stepTokens = n;
-        _partitions = n < 4 ? 1 : Math.Min(n, 4 * Math.Max(1, ComputePool.Shared.Threads));
+        _partitions = n < 4 ? 1 : Math.Min(n, 4 * _pool.Threads);
 
         // Embedding rows, positions, rope angles.
         int row = 0;
         _attentionWork = 0;
+        _maxLength = 0;
         fixed (float* freqs = _ropeFreqs)
         {
             for (int ci = 0; ci < _chunks.Count; ci++)
@@ -288,31 +297,34 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
                     _tokenChunk[row] = ci;
                     _tokenPos[row] = pos;
                     _attentionWork += (long)(pos + 1) * c.HeadCount * (c.KeyLength + c.ValueLength);
+                    _maxLength = Math.Max(_maxLength, pos + 1);
                     _embedding.DequantizeRow(tokens[ch.Start + t], new Span<float>(x + (long)row * e, e));
                     Rope.Angles(pos, c.RopeDimensionCount, c.RopeFreqBase, c.RopeFreqScale, freqs,
                         _cos!.Data + (long)row * half, _sin!.Data + (long)row * half);
                 }
             }
         }
+        _attentionTasks = _attentionWork < 1 << 16 ? 1 : Math.Min(n * c.HeadCount, 4 * _pool.Threads);
+        EnsureScores(_attentionTasks, _maxLength);
 
         for (_layer = 0; _layer < _layers.Length; _layer++)
         {
             var L = _layers[_layer];
             Parallel(_attnNormBody);
-            MatMul.Forward(L.Q, _xb!.Data, _q!.Data, n);
-            MatMul.Forward(L.K, _xb.Data, _k!.Data, n);
-            MatMul.Forward(L.V, _xb.Data, _v!.Data, n);
+            _matmul.Forward(L.Q, _xb!.Data, _q!.Data, n);
+            _matmul.Forward(L.K, _xb.Data, _k!.Data, n);
+            _matmul.Forward(L.V, _xb.Data, _v!.Data, n);
             Parallel(_qkvBody);
             StoreKv();
-            if (_attentionWork < 1 << 16) for (int i = 0; i < n * c.HeadCount; i++) AttentionTask(i);
-            else ComputePool.Shared.For(n * c.HeadCount, _attentionBody);
-            MatMul.Forward(L.O, _attn!.Data, _xb.Data, n);
+            if (_attentionTasks == 1) AttentionTask(0);
+            else _pool.For(_attentionTasks, _attentionBody);
+            _matmul.Forward(L.O, _attn!.Data, _xb.Data, n);
             AddInto(x, _xb.Data, (long)n * e);
             Parallel(_ffnNormBody);
-            MatMul.Forward(L.Gate, _xb.Data, _ffnGate!.Data, n);
-            MatMul.Forward(L.Up, _xb.Data, _ffnUp!.Data, n);
+            _matmul.Forward(L.Gate, _xb.Data, _ffnGate!.Data, n);
+            _matmul.Forward(L.Up, _xb.Data, _ffnUp!.Data, n);
             Parallel(_swiGluBody);
-            MatMul.Forward(L.Down, _ffnGate.Data, _xb.Data, n);
+            _matmul.Forward(L.Down, _ffnGate.Data, _xb.Data, n);
             AddInto(x, _xb.Data, (long)n * e);
         }
 
@@ -323,7 +335,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     private void Parallel(Action<int> body)
     {
         if (_partitions == 1) body(0);
-        else ComputePool.Shared.For(_partitions, body);
+        else _pool.For(_partitions, body);
     }
 
     private (int Start, int End) Rows(int partition)
@@ -375,22 +387,29 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         }
     }
 
-    private void AttentionTask(int index)
+    /// <summary>Scores rows for <paramref name="tasks"/> attention tasks over up to <paramref name="length"/> positions
+    /// (grown geometrically: decode adds a position per step).</summary>
+    private void EnsureScores(int tasks, int length)
+    {
+        if (_scores != null && (long)tasks * _scoresStride <= _scores.Length && length <= _scoresStride) return;
+        _scoresStride = Math.Max(length, Math.Max(1024, 2 * _scoresStride));
+        _scores?.Dispose();
+        _scores = new NativeBuffer((long)Math.Max(tasks, 4 * _pool.Threads) * _scoresStride);
+    }
+
+    private void AttentionTask(int task)
     {
         var c = _cfg;
-        int r = index / c.HeadCount, h = index % c.HeadCount;
-        int kvh = h / (c.HeadCount / c.HeadCountKv);
-        var seq = (DenseSequence)_items[_chunks[_tokenChunk[r]].Item].Sequence;
-        int length = _tokenPos[r] + 1;
-        var scores = t_scores;
-        if (scores == null || scores.Length < length)
-            t_scores = scores = GC.AllocateUninitializedArray<float>(Math.Max(length, Math.Max(1024, 2 * (scores?.Length ?? 0))), pinned: true);
-        fixed (float* sp = scores)
+        float* sp = _scores!.Data + (long)task * _scoresStride;
+        for (int index = task, pairs = _stepTokens * c.HeadCount; index < pairs; index += _attentionTasks)
         {
+            int r = index / c.HeadCount, h = index % c.HeadCount;
+            int kvh = h / (c.HeadCount / c.HeadCountKv);
+            var seq = (DenseSequence)_items[_chunks[_tokenChunk[r]].Item].Sequence;
             Attention.SingleQuery(
                 _q!.Data + ((long)r * c.HeadCount + h) * c.KeyLength,
                 seq.Keys(_layer, kvh), c.KeyLength, seq.Values(_layer, kvh), c.ValueLength,
-                length, c.KeyLength, c.ValueLength, 1f / MathF.Sqrt(c.KeyLength), sp,
+                _tokenPos[r] + 1, c.KeyLength, c.ValueLength, 1f / MathF.Sqrt(c.KeyLength), sp,
                 _attn!.Data + ((long)r * c.HeadCount + h) * c.ValueLength);
         }
     }
@@ -438,7 +457,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
 
         void Flush(Span<(int Row, int Item, int Dest)> rows, ref int n)
         {
-            MatMul.Forward(_output, xb, logits, n);
+            _matmul.Forward(_output, xb, logits, n);
             for (int i = 0; i < n; i++)
                 new ReadOnlySpan<float>(logits + (long)i * vocab, vocab)
                     .CopyTo(_items[rows[i].Item].Logits.Span.Slice(rows[i].Dest * vocab, vocab));
@@ -454,6 +473,9 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
             _disposed = true;
             FreeScratch();
             _logits?.Dispose();
+            _scores?.Dispose();
+            _matmul.Dispose();
+            _pool.Dispose();
         }
     }
 }

@@ -8,11 +8,12 @@ namespace R1Sharp.Numerics.Kernels;
 ///   x: [batch, Cols] f32, y: [batch, Rows] f32,  y[b*Rows + r] = sum_c W[r,c] * x[b*Cols + c].
 /// As in llama.cpp the activations are first converted once to the weight type's vec_dot_type
 /// (<see cref="QuantizedActivations"/>), then every row is an integer (or float) dot product.
-/// Work is split over rows on <see cref="ComputePool.Shared"/>; for batch > 1 each task walks its rows for a tile of
+/// Work is split over rows on <see cref="Pool"/>; for batch > 1 each task walks its rows for a tile of
 /// tokens at a time so a weight row is read from memory once and reused from cache for all tokens of the tile.
-/// No allocation in steady state (scratch buffers are reused; calls are serialized).
+/// An instance holds the converted-activation scratch of one owner (a model): one call at a time, no allocation in
+/// steady state. The owner disposes it; the pool is the owner's too.
 /// </summary>
-public static unsafe class MatMul
+public sealed unsafe class MatMul : IDisposable
 {
     public static bool Supports(GgmlType type) => type is GgmlType.F32 or GgmlType.F16 or GgmlType.BF16
         or GgmlType.Q8_0 or GgmlType.Q4_0 or GgmlType.Q4_1 or GgmlType.Q5_0 or GgmlType.Q5_1
@@ -20,44 +21,59 @@ public static unsafe class MatMul
 
     private const int TokenTile = 64;
 
-    private static readonly object s_gate = new();
-    private static readonly QuantizedActivations s_act = new();
-    private static readonly Action<int> s_task = Task;
-    private static WeightMatrix? s_w;
-    private static float* s_y;
-    private static int s_batch, s_rowsPerTask;
+    private readonly QuantizedActivations _act = new();
+    private readonly Action<int> _task;
+    private int _busy;
+    // the running product, read by the tasks
+    private WeightMatrix? _w;
+    private float* _y;
+    private int _batch, _rowsPerTask;
 
-    /// <summary>Pool used by <see cref="Forward"/> (default <see cref="ComputePool.Shared"/>).</summary>
-    public static ComputePool Pool { get; set; } = ComputePool.Shared;
+    public MatMul(ComputePool pool)
+    {
+        Pool = pool ?? throw new ArgumentNullException(nameof(pool));
+        _task = Task;
+    }
 
-    public static void Forward(WeightMatrix w, float* x, float* y, int batch)
+    /// <summary>The threads <see cref="Forward"/> runs on.</summary>
+    public ComputePool Pool { get; }
+
+    public void Forward(WeightMatrix w, float* x, float* y, int batch)
     {
         if (batch <= 0) return;
-        lock (s_gate)
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+            throw new InvalidOperationException("this MatMul is already running a product: each thread that multiplies needs its own");
+        try
         {
-            s_act.Prepare(w.Type, x, w.Cols, batch);
-            s_w = w; s_y = y; s_batch = batch;
+            _act.Prepare(w.Type, x, w.Cols, batch);
+            _w = w; _y = y; _batch = batch;
             int threads = Pool.Threads;
             // enough tasks to balance threads that run at different speeds, few enough to keep per-task overhead low
             int rowsPerTask = Math.Max(1, w.Rows / (threads * 8));
             if (batch > 1) rowsPerTask = Math.Clamp(rowsPerTask, 4, 16);
-            s_rowsPerTask = rowsPerTask;
-            try { Pool.For((w.Rows + rowsPerTask - 1) / rowsPerTask, s_task); }
-            finally { s_w = null; }
+            _rowsPerTask = rowsPerTask;
+            Pool.For((w.Rows + rowsPerTask - 1) / rowsPerTask, _task);
+        }
+        finally
+        {
+            _w = null;
+            Volatile.Write(ref _busy, 0);
         }
     }
 
-    private static void Task(int t)
+    public void Dispose() => _act.Dispose();
+
+    private void Task(int t)
     {
-        var w = s_w!;
-        int rows = w.Rows, cols = w.Cols, batch = s_batch;
+        var w = _w!;
+        int rows = w.Rows, cols = w.Cols, batch = _batch;
         var type = w.Type;
-        int r0 = t * s_rowsPerTask, r1 = Math.Min(rows, r0 + s_rowsPerTask);
-        var act = s_act;
+        int r0 = t * _rowsPerTask, r1 = Math.Min(rows, r0 + _rowsPerTask);
+        var act = _act;
         bool four = type is GgmlType.Q8_0 or GgmlType.Q4_K or GgmlType.Q6_K;
         ActivationRow* x4 = stackalloc ActivationRow[4];
         float* y4 = stackalloc float[4];
-        float* y = s_y;
+        float* y = _y;
         for (int t0 = 0; t0 < batch; t0 += TokenTile)
         {
             int t1 = Math.Min(batch, t0 + TokenTile);

@@ -13,9 +13,9 @@ namespace R1Sharp.Numerics.Kernels;
 ///                                Sum = per-16 sums (ggml's bsums)
 ///   F16 / BF16: x rounded through the type, kept as float.   F32: x itself.
 /// Laid out struct-of-arrays per token so the SIMD kernels load 32 aligned quants at a time.
-/// Buffers are reused across calls (owned by one thread at a time: MatMul holds its lock).
+/// Buffers are reused across calls (owned by one MatMul, which frees them).
 /// </summary>
-public sealed unsafe class QuantizedActivations
+public sealed unsafe class QuantizedActivations : IDisposable
 {
     public GgmlType DotType { get; private set; }
     public int Cols { get; private set; }
@@ -83,6 +83,17 @@ public sealed unsafe class QuantizedActivations
             float* xt = x + (long)t * cols;
             if (DotType == GgmlType.Q8_K) Q8K(xt, Q(t), D(t), Sum(t), cols / 256);
             else Q8(xt, Q(t), D(t), Sum(t), DotType == GgmlType.Q8_1 ? S(t) : null, cols / 32);
+        }
+    }
+
+    public void Dispose()
+    {
+        Free(ref _q, ref _qCap); Free(ref _d, ref _dCap); Free(ref _sum, ref _sumCap); Free(ref _s, ref _sCap); Free(ref _f, ref _fCap);
+        static void Free<T>(ref T* p, ref long cap) where T : unmanaged
+        {
+            if (p != null && cap > 0) NativeMemory.AlignedFree(p); // cap 0: F32 activations used in place
+            p = null;
+            cap = 0;
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -44,39 +43,28 @@ public static class ChatCompletionsEndpoint
         {
             prompt = engine.PrepareChat(messages);
         }
+        catch (ContextLengthExceededException e)
+        {
+            throw ApiSupport.ContextExceeded(e, "messages");
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             throw ApiException.BadRequest("the messages could not be rendered with the model's chat template: " + e.Message, "messages");
         }
         if (prompt.Tokens.Length >= engine.ContextLength)
-            throw new ContextLengthExceededException(prompt.Tokens.Length, engine.ContextLength);
+            throw ApiSupport.ContextExceeded(new ContextLengthExceededException(prompt.Tokens.Length, engine.ContextLength), "messages");
 
         var requests = Enumerable.Range(0, n)
             .Select(i => new GenerationRequest(prompt.Tokens, RequestMapping.ForChoice(parameters, i), SplitReasoning: true,
-                StartsInReasoning: prompt.StartsInReasoning, Timeout: options.RequestTimeout))
+                StartsInReasoning: prompt.StartsInReasoning, Timeout: options.RequestTimeout) { Endpoint = "chat" })
             .ToList();
         string model = req.Model is { Length: > 0 } m ? m : engine.ModelName;
-        var started = Stopwatch.StartNew();
-        ChoiceRun run;
-        try
-        {
-            run = ChoiceRun.Start(engine, requests, context.RequestAborted);
-        }
-        catch (EngineOverloadedException)
-        {
-            engine.Metrics.RequestRejected("chat", 429);
-            throw;
-        }
-        using (run)
-        {
-            string id = ApiSupport.NewId("chatcmpl-");
-            long created = ApiSupport.UnixNow();
-            var finished = req.Stream == true
-                ? await StreamAsync(context, run, id, created, model, n, req.StreamOptions?.IncludeUsage == true)
-                : await CompleteAsync(context, run, id, created, model, n, logProbs);
-            foreach (var f in finished) engine.Metrics.RequestCompleted("chat", f.FinishReason);
-            engine.Metrics.ObserveRequest(started.Elapsed.TotalSeconds);
-        }
+        // The engine counts every request's outcome (r1_requests_total), cancelled and rejected ones included.
+        using var run = ChoiceRun.Start(engine, requests, context.RequestAborted);
+        string id = ApiSupport.NewId("chatcmpl-");
+        long created = ApiSupport.UnixNow();
+        if (req.Stream == true) await StreamAsync(context, run, id, created, model, n, req.StreamOptions?.IncludeUsage == true);
+        else await CompleteAsync(context, run, id, created, model, n, logProbs);
     }
 
     private static async Task<GenerationFinished[]> CompleteAsync(HttpContext context, ChoiceRun run, string id, long created,

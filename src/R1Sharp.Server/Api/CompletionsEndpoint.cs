@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -27,32 +26,28 @@ public static class CompletionsEndpoint
         bool logProbs = req.LogProbs is not null;
         var parameters = RequestMapping.Parameters(req, req.MaxTokens ?? 16, null, logProbs, req.LogProbs ?? 0);
         var engine = ApiSupport.RequireEngine(context);
-        int[] tokens = ids ?? engine.PrepareCompletion(text!).Tokens;
+        int[] tokens;
+        try
+        {
+            tokens = ids ?? engine.PrepareCompletion(text!).Tokens;
+            if (tokens.Length >= engine.ContextLength) throw new ContextLengthExceededException(tokens.Length, engine.ContextLength);
+        }
+        catch (ContextLengthExceededException e)
+        {
+            throw ApiSupport.ContextExceeded(e, "prompt");
+        }
         if (ids is not null && ids.Any(t => t >= engine.VocabSize))
             throw ApiException.BadRequest($"token ids must be below the vocabulary size {engine.VocabSize}", "prompt");
         if (tokens.Length == 0) throw ApiException.BadRequest("the prompt is empty", "prompt");
-        if (tokens.Length >= engine.ContextLength)
-            throw ApiException.BadRequest(new ContextLengthExceededException(tokens.Length, engine.ContextLength).Message,
-                "prompt", "context_length_exceeded");
         string echo = req.Echo == true ? text ?? engine.Detokenize(tokens) : "";
 
         var requests = Enumerable.Range(0, n)
             .Select(i => new GenerationRequest(tokens, RequestMapping.ForChoice(parameters, i), SplitReasoning: false,
-                StartsInReasoning: false, Timeout: options.RequestTimeout))
+                StartsInReasoning: false, Timeout: options.RequestTimeout) { Endpoint = "completions" })
             .ToList();
         string model = req.Model is { Length: > 0 } m ? m : engine.ModelName;
-        var started = Stopwatch.StartNew();
-        ChoiceRun run;
-        try
-        {
-            run = ChoiceRun.Start(engine, requests, context.RequestAborted);
-        }
-        catch (EngineOverloadedException)
-        {
-            engine.Metrics.RequestRejected("completions", 429);
-            throw;
-        }
-        using (run)
+        // The engine counts every request's outcome (r1_requests_total), cancelled and rejected ones included.
+        using (var run = ChoiceRun.Start(engine, requests, context.RequestAborted))
         {
             string id = ApiSupport.NewId("cmpl-");
             long created = ApiSupport.UnixNow();
@@ -111,8 +106,6 @@ public static class CompletionsEndpoint
                 };
                 await context.Response.WriteAsJsonAsync(response, ServerJsonContext.Default.CompletionResponse, contentType: "application/json");
             }
-            foreach (var f in finished.OfType<GenerationFinished>()) engine.Metrics.RequestCompleted("completions", f.FinishReason);
-            engine.Metrics.ObserveRequest(started.Elapsed.TotalSeconds);
         }
     }
 

@@ -14,7 +14,7 @@ public static class HealthEndpoint
             { Engine: not null } => Results.Json(new HealthResponse("ok"), ServerJsonContext.Default.HealthResponse),
             { LoadError: not null } => Results.Json(new HealthResponse("error"), ServerJsonContext.Default.HealthResponse, statusCode: 500),
             _ => Results.Json(new HealthResponse("loading"), ServerJsonContext.Default.HealthResponse, statusCode: 503),
-        });
+        }).AllowAnonymous();   // open with --api-key (load balancers, docs/security.md)
         return app;
     }
 }

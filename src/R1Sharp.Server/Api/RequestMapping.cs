@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using R1Sharp.Inference.Batching;
+using R1Sharp.Inference.Reasoning;
 
 namespace R1Sharp.Server.Api;
 
@@ -9,30 +10,22 @@ internal static class RequestMapping
 {
     public const int MaxChoices = 16;
     public const int MaxStopStrings = 16;
-    public const int MaxTopLogProbs = 20;
-
-    /// <summary>Budgets for reasoning_effort (docs/serving.md): low and medium cap the thought, high leaves it unbounded.</summary>
-    public static int? EffortBudget(string effort) => effort switch
+    /// <summary>reasoning_effort as <see cref="ThinkingBudget.FromReasoningEffort"/> maps it (docs/thinking.md).</summary>
+    public static int? EffortBudget(string effort)
     {
-        "low" or "minimal" => ReasoningBudgets.Low,
-        "medium" => ReasoningBudgets.Medium,
-        "high" => null,
-        _ => throw ApiException.BadRequest($"reasoning_effort must be 'low', 'medium' or 'high', not '{effort}'", "reasoning_effort"),
-    };
+        try
+        {
+            return ThinkingBudget.FromReasoningEffort(effort);
+        }
+        catch (ArgumentException)
+        {
+            throw ApiException.BadRequest($"reasoning_effort must be 'none', 'minimal', 'low', 'medium' or 'high', not '{effort}'", "reasoning_effort");
+        }
+    }
 
     public static GenerationParameters Parameters(ISamplingRequest r, int? maxTokens, int? thinkingBudget, bool logProbs, int topLogProbs)
     {
-        Range(r.Temperature, 0, 2, "temperature");
-        if (r.TopP is { } p && !(p > 0 && p <= 1)) throw ApiException.BadRequest("top_p must be in (0, 1]", "top_p");
-        if (r.TopK is < 0) throw ApiException.BadRequest("top_k must be >= 0", "top_k");
-        Range(r.MinP, 0, 1, "min_p");
-        Range(r.PresencePenalty, -2, 2, "presence_penalty");
-        Range(r.FrequencyPenalty, -2, 2, "frequency_penalty");
-        if (r.RepeatPenalty is { } rp && !(rp > 0 && float.IsFinite(rp))) throw ApiException.BadRequest("repeat_penalty must be > 0", "repeat_penalty");
-        if (maxTokens is < 1) throw ApiException.BadRequest("max_tokens must be at least 1", "max_tokens");
-        if (topLogProbs is < 0 or > MaxTopLogProbs) throw ApiException.BadRequest($"top_logprobs must be between 0 and {MaxTopLogProbs}", "top_logprobs");
-        if (thinkingBudget is < 0) throw ApiException.BadRequest("thinking_budget must be >= 0", "thinking_budget");
-        return new GenerationParameters
+        var parameters = new GenerationParameters
         {
             MaxTokens = maxTokens,
             Temperature = r.Temperature,
@@ -49,6 +42,15 @@ internal static class RequestMapping
             LogProbs = logProbs,
             TopLogProbs = topLogProbs,
         };
+        try
+        {
+            parameters.Validate();
+        }
+        catch (GenerationParameterException e)
+        {
+            throw ApiException.BadRequest(e.Message, e.Field);
+        }
+        return parameters;
     }
 
     public static int Choices(ISamplingRequest r)
@@ -61,12 +63,6 @@ internal static class RequestMapping
     /// <summary>The parameters of choice <paramref name="index"/> of n: a fixed seed gives each choice its own stream.</summary>
     public static GenerationParameters ForChoice(GenerationParameters p, int index) =>
         index == 0 || p.Seed is null ? p : p with { Seed = unchecked(p.Seed.Value + (ulong)index) };
-
-    private static void Range(float? value, float min, float max, string name)
-    {
-        if (value is { } v && !(v >= min && v <= max))
-            throw ApiException.BadRequest($"{name} must be between {min} and {max}", name);
-    }
 
     private static IReadOnlyList<string> StopStrings(JsonElement? stop)
     {

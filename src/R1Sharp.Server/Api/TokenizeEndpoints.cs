@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using R1Sharp.Inference.Batching;
 
 namespace R1Sharp.Server.Api;
 
@@ -15,7 +16,15 @@ public static class TokenizeEndpoints
             var req = await ApiSupport.ReadJsonAsync(context, ServerJsonContext.Default.TokenizeRequest);
             if (req.Content is null) throw ApiException.BadRequest("'content' is required", "content");
             var engine = ApiSupport.RequireEngine(context);
-            int[] ids = engine.Tokenize(req.Content, req.AddSpecial ?? false, req.ParseSpecial ?? true);
+            int[] ids;
+            try
+            {
+                ids = engine.Tokenize(req.Content, req.AddSpecial ?? false, req.ParseSpecial ?? true);
+            }
+            catch (ContextLengthExceededException e)
+            {
+                throw ApiSupport.ContextExceeded(e, "content");   // nothing longer than a prompt can be is tokenized
+            }
             if (req.WithPieces == true)
             {
                 var pieces = ids.Select(id => new TokenPieceDto(id, Piece(engine.TokenBytes(id)))).ToList();

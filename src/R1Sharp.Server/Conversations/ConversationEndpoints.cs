@@ -1,105 +1,94 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
+using R1Sharp.Server.Api;
 
 namespace R1Sharp.Server.Conversations;
 
 /// <summary>
 /// The chat web app: its REST API for conversations under <c>/api/conversations</c> (SQLite under the data folder) and
-/// its page and assets at <c>/</c> (embedded in this assembly, so nothing is fetched from elsewhere).
+/// its page and assets at <c>/</c> (embedded in this assembly, so nothing is fetched from elsewhere). Bodies are read
+/// and errors written as by the OpenAI API (ApiSupport); the API key, origin and content type are checked for every
+/// route by <see cref="RequestGuard"/>.
 /// </summary>
 public static class ConversationEndpoints
 {
+    private static readonly JsonSerializerOptions Indented = new(ConversationJsonContext.Default.Options) { WriteIndented = true };
+
     /// <summary>Maps the conversation API and the web app. <paramref name="dataDir"/> null or empty: <see cref="ConversationStore.DefaultDataDir"/>.</summary>
     public static WebApplication MapConversations(this WebApplication app, string? dataDir)
     {
         var store = new ConversationStore(string.IsNullOrWhiteSpace(dataDir) ? ConversationStore.DefaultDataDir : dataDir);
-        // With `r1 serve --api-key`, the conversations need the key as much as /v1 does (the page sends it when set).
-        var apiKey = app.Services.GetService<ServerOptions>()?.ApiKey;
-        ((IEndpointRouteBuilder)app).MapConversations(store, apiKey);
+        var api = app.MapGroup("/api");
+        var json = ConversationJsonContext.Default;
+
+        api.MapGet("/conversations", (string? q) => Results.Json(store.List(q), json.IReadOnlyListConversationSummary));
+
+        api.MapPost("/conversations", async (HttpContext context) =>
+        {
+            var body = await ReadOptionalAsync(context, json.ConversationPatch);
+            var c = store.Create(body?.Title, body?.Settings);
+            return Results.Json(c, json.Conversation, statusCode: StatusCodes.Status201Created);
+        });
+
+        api.MapGet("/conversations/{id}", (string id) => Results.Json(store.Get(id) ?? throw NotFound("conversation"), json.Conversation));
+
+        api.MapPatch("/conversations/{id}", async (HttpContext context, string id) =>
+        {
+            var body = await ApiSupport.ReadJsonAsync(context, json.ConversationPatch);
+            return Results.Json(store.Update(id, body) ?? throw NotFound("conversation"), json.Conversation);
+        });
+
+        api.MapDelete("/conversations/{id}", (string id) => store.Delete(id) ? Results.NoContent() : throw NotFound("conversation"));
+
+        api.MapPost("/conversations/{id}/messages", async (HttpContext context, string id) =>
+        {
+            var body = await ApiSupport.ReadJsonAsync(context, json.MessagePatch);
+            var m = store.Append(id, body) ?? throw NotFound("conversation");
+            return Results.Json(m, json.StoredMessage, statusCode: StatusCodes.Status201Created);
+        });
+
+        api.MapPatch("/conversations/{id}/messages/{messageId}", async (HttpContext context, string id, string messageId) =>
+        {
+            var body = await ApiSupport.ReadJsonAsync(context, json.MessagePatch);
+            return Results.Json(store.UpdateMessage(id, messageId, body) ?? throw NotFound("message"), json.StoredMessage);
+        });
+
+        // ?following=true also deletes every later message (regenerate an answer, edit a question).
+        api.MapDelete("/conversations/{id}/messages/{messageId}", (HttpContext context, string id, string messageId) =>
+        {
+            string? following = context.Request.Query["following"];
+            bool andFollowing = following is null ? false
+                : bool.TryParse(following, out bool f) ? f
+                : throw ApiException.BadRequest($"'following' must be true or false, not '{following}'", "following");
+            return store.DeleteMessage(id, messageId, andFollowing) > 0 ? Results.NoContent() : throw NotFound("message");
+        });
+
+        api.MapGet("/conversations/{id}/export", (string id) =>
+            store.Get(id) is null ? throw NotFound("conversation") : Download(store.Export([id]), $"conversation-{id}.json"));
+
+        api.MapGet("/export", () => Download(store.Export(), "conversations.json"));
+
+        api.MapPost("/import", async (HttpContext context) =>
+        {
+            var doc = await ApiSupport.ReadJsonAsync(context, json.ConversationExport);
+            return Results.Json(new ImportResult(store.Import(doc)), json.ImportResult);
+        });
+
         app.MapChatApp();
         return app;
     }
 
-    /// <summary>Maps the conversation API over an existing store (no web app).</summary>
-    public static IEndpointRouteBuilder MapConversations(this IEndpointRouteBuilder routes, ConversationStore store, string? apiKey = null)
-    {
-        var api = routes.MapGroup("/api");
-        if (!string.IsNullOrEmpty(apiKey))
-        {
-            var expected = Encoding.UTF8.GetBytes(apiKey);
-            api.AddEndpointFilter(async (context, next) =>
-            {
-                var header = context.HttpContext.Request.Headers.Authorization.ToString();
-                const string scheme = "Bearer ";
-                var ok = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
-                         && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim()), expected);
-                return ok ? await next(context) : Error(401, header.Length == 0 ? "missing API key: send it as 'Authorization: Bearer KEY'" : "invalid API key", "invalid_api_key");
-            });
-        }
-
-        api.MapGet("/conversations", (string? q) => Results.Ok(store.List(q)));
-
-        api.MapPost("/conversations", (ConversationPatch? body) => Guard(() =>
-        {
-            var c = store.Create(body?.Title, body?.Settings);
-            return Results.Created($"/api/conversations/{c.Id}", c);
-        }));
-
-        api.MapGet("/conversations/{id}", (string id) =>
-            store.Get(id) is { } c ? Results.Ok(c) : NotFound("conversation"));
-
-        api.MapPatch("/conversations/{id}", (string id, ConversationPatch body) => Guard(() =>
-            store.Update(id, body) is { } c ? Results.Ok(c) : NotFound("conversation")));
-
-        api.MapDelete("/conversations/{id}", (string id) =>
-            store.Delete(id) ? Results.NoContent() : NotFound("conversation"));
-
-        api.MapPost("/conversations/{id}/messages", (string id, MessagePatch body) => Guard(() =>
-            store.Append(id, body) is { } m ? Results.Created($"/api/conversations/{id}/messages/{m.Id}", m) : NotFound("conversation")));
-
-        api.MapPatch("/conversations/{id}/messages/{messageId}", (string id, string messageId, MessagePatch body) => Guard(() =>
-            store.UpdateMessage(id, messageId, body) is { } m ? Results.Ok(m) : NotFound("message")));
-
-        // ?following=true also deletes every later message (regenerate an answer, edit a question).
-        api.MapDelete("/conversations/{id}/messages/{messageId}", (string id, string messageId, bool? following) =>
-            store.DeleteMessage(id, messageId, following ?? false) > 0 ? Results.NoContent() : NotFound("message"));
-
-        api.MapGet("/conversations/{id}/export", (string id) =>
-            store.Get(id) is null ? NotFound("conversation") : Download(store.Export([id]), $"conversation-{id}.json"));
-
-        api.MapGet("/export", () => Download(store.Export(), "conversations.json"));
-
-        api.MapPost("/import", async (HttpRequest request) =>
-        {
-            ConversationExport? doc;
-            try { doc = await JsonSerializer.DeserializeAsync<ConversationExport>(request.Body, cancellationToken: request.HttpContext.RequestAborted); }
-            catch (JsonException e) { return Error(400, "invalid JSON: " + e.Message); }
-            if (doc is null) return Error(400, "empty import document");
-            return Guard(() => Results.Ok(new { imported = store.Import(doc) }));
-        });
-
-        return routes;
-    }
+    // POST /api/conversations may come without a body (a new chat with defaults).
+    private static async Task<T?> ReadOptionalAsync<T>(HttpContext context, JsonTypeInfo<T> info) where T : class =>
+        context.Request.ContentLength == 0 || (context.Request.ContentLength is null && context.Request.ContentType is null)
+            ? null
+            : await ApiSupport.ReadJsonAsync(context, info);
 
     private static IResult Download(ConversationExport export, string fileName) =>
-        Results.File(JsonSerializer.SerializeToUtf8Bytes(export, new JsonSerializerOptions { WriteIndented = true }),
-            "application/json", fileName);
+        Results.File(JsonSerializer.SerializeToUtf8Bytes(export, Indented.GetTypeInfo(typeof(ConversationExport))), "application/json", fileName);
 
-    private static IResult Guard(Func<IResult> action)
-    {
-        try { return action(); }
-        catch (ConversationStoreException e) { return Error(400, e.Message); }
-    }
-
-    private static IResult NotFound(string what) => Error(404, what + " not found", "not_found");
-
-    // OpenAI's error shape, as the rest of the server answers.
-    private static IResult Error(int status, string message, string code = "invalid_request") =>
-        Results.Json(new { error = new { message, type = status == 404 ? "not_found_error" : "invalid_request_error", param = (string?)null, code } },
-            statusCode: status);
+    private static ApiException NotFound(string what) => new(404, what + " not found", "invalid_request_error", null, "not_found");
 }

@@ -50,5 +50,12 @@ public sealed record ConversationExport(
     public const string FormatName = "r1sharp.conversations.v1";
 }
 
-/// <summary>A request the store refuses (bad role, oversize text, malformed import): the endpoints answer 400.</summary>
-public sealed class ConversationStoreException(string message) : Exception(message);
+/// <summary>A request the store refuses (bad role, oversize text, malformed import): the endpoints answer 400 naming
+/// <see cref="Param"/>, the field at fault.</summary>
+public sealed class ConversationStoreException(string message, string? param = null) : Exception(message)
+{
+    public string? Param { get; } = param;
+}
+
+/// <summary>Answer of POST /api/import: the new conversations.</summary>
+public sealed record ImportResult([property: JsonPropertyName("imported")] IReadOnlyList<ConversationSummary> Imported);

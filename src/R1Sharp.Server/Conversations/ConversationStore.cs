@@ -118,7 +118,7 @@ public sealed class ConversationStore
         using var c = Open();
         using var tx = c.BeginTransaction();
         Exec(c, tx, "INSERT INTO conversations (id, title, settings, created_at, updated_at) VALUES ($id, $title, $settings, $now, $now)",
-            ("$id", id), ("$title", CleanTitle(title)), ("$settings", Json(settings)), ("$now", now));
+            ("$id", id), ("$title", CleanTitle(title)), ("$settings", Json(settings, "settings")), ("$now", now));
         tx.Commit();
         return new Conversation(id, CleanTitle(title), now, now, Clone(settings), []);
     }
@@ -136,7 +136,7 @@ public sealed class ConversationStore
             WHERE id = $id
             """,
             ("$id", id), ("$title", patch.Title is null ? null : CleanTitle(patch.Title)),
-            ("$hasSettings", patch.Settings is not null), ("$settings", Json(patch.Settings)), ("$now", Now()));
+            ("$hasSettings", patch.Settings is not null), ("$settings", Json(patch.Settings, "settings")), ("$now", Now()));
         if (n == 0) return null;
         var result = Read(c, tx, id);
         tx.Commit();
@@ -157,7 +157,7 @@ public sealed class ConversationStore
     public StoredMessage? Append(string conversationId, MessagePatch message)
     {
         var role = CheckRole(message.Role);
-        var content = CheckText(message.Content ?? throw new ConversationStoreException("'content' is required"), "content");
+        var content = CheckText(message.Content ?? throw new ConversationStoreException("'content' is required", "content"), "content");
         var reasoning = message.Reasoning is null ? null : CheckText(message.Reasoning, "reasoning");
         var now = Now();
         var id = NewId();
@@ -169,7 +169,7 @@ public sealed class ConversationStore
             VALUES ($id, $cid, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = $cid), $role, $content, $reasoning, $meta, $now, $now)
             """,
             ("$id", id), ("$cid", conversationId), ("$role", role), ("$content", content), ("$reasoning", reasoning),
-            ("$meta", Json(message.Meta)), ("$now", now));
+            ("$meta", Json(message.Meta, "meta")), ("$now", now));
         tx.Commit();
         return new StoredMessage(id, role, content, reasoning, Clone(message.Meta), now, now);
     }
@@ -190,7 +190,7 @@ public sealed class ConversationStore
             WHERE id = $mid AND conversation_id = $cid
             """,
             ("$role", patch.Role), ("$content", patch.Content), ("$reasoning", patch.Reasoning), ("$hasMeta", patch.Meta is not null),
-            ("$meta", Json(patch.Meta)), ("$now", now), ("$mid", messageId), ("$cid", conversationId));
+            ("$meta", Json(patch.Meta, "meta")), ("$now", now), ("$mid", messageId), ("$cid", conversationId));
         if (n == 0) return null;
         Touch(c, tx, conversationId, now);
         var m = ReadMessages(c, tx, conversationId).First(x => x.Id == messageId);
@@ -230,31 +230,31 @@ public sealed class ConversationStore
     public IReadOnlyList<ConversationSummary> Import(ConversationExport document)
     {
         if (document.Format != ConversationExport.FormatName)
-            throw new ConversationStoreException($"unknown export format '{document.Format}' (expected '{ConversationExport.FormatName}')");
-        if (document.Conversations is null) throw new ConversationStoreException("'conversations' is required");
+            throw new ConversationStoreException($"unknown export format '{document.Format}' (expected '{ConversationExport.FormatName}')", "format");
+        if (document.Conversations is null) throw new ConversationStoreException("'conversations' is required", "conversations");
         var result = new List<ConversationSummary>();
         using var c = Open();
         using var tx = c.BeginTransaction();
         foreach (var conv in document.Conversations)
         {
-            if (conv is null) throw new ConversationStoreException("null conversation in import");
+            if (conv is null) throw new ConversationStoreException("null conversation in import", "conversations");
             var id = NewId();
             var now = Now();
             var created = conv.CreatedAt > 0 ? conv.CreatedAt : now;
             var updated = conv.UpdatedAt > 0 ? conv.UpdatedAt : now;
             Exec(c, tx, "INSERT INTO conversations (id, title, settings, created_at, updated_at) VALUES ($id, $title, $settings, $created, $updated)",
-                ("$id", id), ("$title", CleanTitle(conv.Title)), ("$settings", Json(conv.Settings)), ("$created", created), ("$updated", updated));
+                ("$id", id), ("$title", CleanTitle(conv.Title)), ("$settings", Json(conv.Settings, "settings")), ("$created", created), ("$updated", updated));
             var seq = 0;
             foreach (var m in conv.Messages ?? [])
             {
-                if (m is null) throw new ConversationStoreException("null message in import");
+                if (m is null) throw new ConversationStoreException("null message in import", "conversations");
                 Exec(c, tx, """
                     INSERT INTO messages (id, conversation_id, seq, role, content, reasoning, meta, created_at, updated_at)
                     VALUES ($id, $cid, $seq, $role, $content, $reasoning, $meta, $created, $updated)
                     """,
                     ("$id", NewId()), ("$cid", id), ("$seq", ++seq), ("$role", CheckRole(m.Role)),
                     ("$content", CheckText(m.Content ?? "", "content")), ("$reasoning", m.Reasoning is null ? null : CheckText(m.Reasoning, "reasoning")),
-                    ("$meta", Json(m.Meta)), ("$created", m.CreatedAt > 0 ? m.CreatedAt : created), ("$updated", m.UpdatedAt > 0 ? m.UpdatedAt : updated));
+                    ("$meta", Json(m.Meta, "meta")), ("$created", m.CreatedAt > 0 ? m.CreatedAt : created), ("$updated", m.UpdatedAt > 0 ? m.UpdatedAt : updated));
             }
             result.Add(new ConversationSummary(id, CleanTitle(conv.Title), created, updated));
         }
@@ -317,12 +317,12 @@ public sealed class ConversationStore
         return doc.RootElement.Clone();
     }
 
-    private static string? Json(JsonElement? e)
+    private static string? Json(JsonElement? e, string field)
     {
         if (e is not { } v || v.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) return null;
-        if (v.ValueKind != JsonValueKind.Object) throw new ConversationStoreException("settings and meta must be JSON objects");
+        if (v.ValueKind != JsonValueKind.Object) throw new ConversationStoreException($"'{field}' must be a JSON object", field);
         var text = v.GetRawText();
-        if (text.Length > 64 * 1024) throw new ConversationStoreException("settings/meta too large (64 KiB at most)");
+        if (text.Length > 64 * 1024) throw new ConversationStoreException($"'{field}' is too large (64 KiB at most)", field);
         return text;
     }
 
@@ -337,10 +337,10 @@ public sealed class ConversationStore
     }
 
     private static string CheckRole(string? role) =>
-        role is not null && Roles.Contains(role) ? role : throw new ConversationStoreException("'role' must be one of system, user, assistant");
+        role is not null && Roles.Contains(role) ? role : throw new ConversationStoreException("'role' must be one of system, user, assistant", "role");
 
     private static string CheckText(string text, string field) =>
-        text.Length <= MaxTextLength ? text : throw new ConversationStoreException($"'{field}' is too long ({MaxTextLength} characters at most)");
+        text.Length <= MaxTextLength ? text : throw new ConversationStoreException($"'{field}' is too long ({MaxTextLength} characters at most)", field);
 
     private static string EscapeLike(string s) => s.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 

@@ -28,14 +28,14 @@ public static class EmbeddedWebApp
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; " +
         "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
-    /// <summary>Maps "/" (index.html) and every embedded file.</summary>
+    /// <summary>Maps "/" (index.html) and every embedded file, open without the API key (the page asks for it).</summary>
     public static IEndpointRouteBuilder MapChatApp(this IEndpointRouteBuilder routes)
     {
         foreach (var (path, file) in Files.Value)
         {
-            routes.MapMethods(path, [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Serve(context, file)).ExcludeFromDescription();
+            routes.MapMethods(path, [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Serve(context, file)).ExcludeFromDescription().AllowAnonymous();
             if (path == "/index.html")
-                routes.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Serve(context, file)).ExcludeFromDescription();
+                routes.MapMethods("/", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => Serve(context, file)).ExcludeFromDescription().AllowAnonymous();
         }
         return routes;
     }

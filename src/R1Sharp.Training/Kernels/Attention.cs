@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Kernels;
 
@@ -17,7 +18,7 @@ public static unsafe class Attention
         public float Scale;
     }
 
-    public static void Forward(WorkPool pool, float* y, float* att, float* q, float* k, float* v, int b, int t, int h, int kv, int d)
+    public static void Forward(ComputePool pool, float* y, float* att, float* q, float* k, float* v, int b, int t, int h, int kv, int d)
     {
         var a = new Args { Y = y, Att = att, Q = q, K = k, V = v, B = b, T = t, H = h, KV = kv, D = d, Scale = 1f / MathF.Sqrt(d) };
         pool.For(b * h, &ForwardHead, &a);
@@ -52,7 +53,7 @@ public static unsafe class Attention
     }
 
     /// <summary>dq (overwritten), dk and dv (overwritten) from dy. <paramref name="scratch"/>: B*KV*T floats.</summary>
-    public static void Backward(WorkPool pool, float* dq, float* dk, float* dv, float* dy, float* att, float* q, float* k, float* v,
+    public static void Backward(ComputePool pool, float* dq, float* dk, float* dv, float* dy, float* att, float* q, float* k, float* v,
                                 int b, int t, int h, int kv, int d, float* scratch)
     {
         var a = new Args

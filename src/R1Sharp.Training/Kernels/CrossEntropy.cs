@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Kernels;
 
@@ -14,7 +15,7 @@ public static unsafe class CrossEntropy
     private const int RowsPerTask = 16;
 
     /// <summary>Returns the loss; per-row unweighted losses go to <paramref name="rowLosses"/> [N].</summary>
-    public static double ForwardBackward(WorkPool pool, float* logits, int* targets, float* weights, float* rowLosses, int n, int v, float scale, bool writeGradient)
+    public static double ForwardBackward(ComputePool pool, float* logits, int* targets, float* weights, float* rowLosses, int n, int v, float scale, bool writeGradient)
     {
         var a = new Args { Logits = logits, Targets = targets, Weights = weights, Losses = rowLosses, N = n, V = v, Scale = scale, Grad = writeGradient };
         pool.For((n + RowsPerTask - 1) / RowsPerTask, &Rows, &a);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Kernels;
 
@@ -24,7 +25,7 @@ public static unsafe class Gemm
         public bool Accumulate;
     }
 
-    public static void Run(WorkPool pool, float* a, long sai, long sak, float* b, long ldb, float* c, long ldc,
+    public static void Run(ComputePool pool, float* a, long sai, long sak, float* b, long ldb, float* c, long ldc,
                            int m, int p, int k, bool accumulate)
     {
         if (m <= 0 || p <= 0) return;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Kernels;
 
@@ -6,7 +7,7 @@ namespace R1Sharp.Training.Kernels;
 public static unsafe class Linear
 {
     /// <summary>y[N,OC] = x[N,C] W[OC,C]^T (+ bias[OC]). <paramref name="scratch"/> holds C*OC floats (W transposed).</summary>
-    public static void Forward(WorkPool pool, float* y, float* x, float* w, float* bias, int n, int c, int oc, float* scratch)
+    public static void Forward(ComputePool pool, float* y, float* x, float* w, float* bias, int n, int c, int oc, float* scratch)
     {
         Gemm.Transpose(w, scratch, oc, c);
         if (bias != null)
@@ -15,7 +16,7 @@ public static unsafe class Linear
     }
 
     /// <summary>dx[N,C] (= or +=) dy W; dW[OC,C] += dy^T x; dbias[OC] += sum over rows of dy. dx/dbias may be null.</summary>
-    public static void Backward(WorkPool pool, float* dx, float* dw, float* dbias, float* dy, float* x, float* w,
+    public static void Backward(ComputePool pool, float* dx, float* dw, float* dbias, float* dy, float* x, float* w,
                                 int n, int c, int oc, bool accumulateDx)
     {
         if (dx != null) Gemm.Run(pool, dy, oc, 1, w, c, dx, c, n, c, oc, accumulateDx);

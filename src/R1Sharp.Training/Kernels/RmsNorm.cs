@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Kernels;
 
@@ -10,7 +11,7 @@ public static unsafe class RmsNorm
     private const int RowsPerTask = 32;
 
     /// <summary>y[N,C], rstd[N] (kept for backward) from x[N,C] and w[C].</summary>
-    public static void Forward(WorkPool pool, float* y, float* rstd, float* x, float* w, int n, int c, float eps)
+    public static void Forward(ComputePool pool, float* y, float* rstd, float* x, float* w, int n, int c, float eps)
     {
         var a = new Args { Y = y, Rstd = rstd, X = x, W = w, N = n, C = c, Eps = eps };
         pool.For((n + RowsPerTask - 1) / RowsPerTask, &ForwardRows, &a);
@@ -33,7 +34,7 @@ public static unsafe class RmsNorm
     }
 
     /// <summary>dx[N,C] += d/dx; dw[C] += sum_n dy*x*rstd. x, w, rstd as in the forward pass.</summary>
-    public static void Backward(WorkPool pool, float* dx, float* dw, float* dy, float* x, float* w, float* rstd, int n, int c)
+    public static void Backward(ComputePool pool, float* dx, float* dw, float* dy, float* x, float* w, float* rstd, int n, int c)
     {
         var a = new Args { Dx = dx, Dy = dy, X = x, W = w, Rstd = rstd, N = n, C = c };
         pool.For((n + RowsPerTask - 1) / RowsPerTask, &BackwardRows, &a);

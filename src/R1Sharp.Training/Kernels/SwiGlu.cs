@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Kernels;
 
@@ -8,7 +9,7 @@ public static unsafe class SwiGlu
     private struct Args { public float* H, G, U, Dh, Dg, Du; public long Len; }
     private const int Chunk = 16384;
 
-    public static void Forward(WorkPool pool, float* h, float* g, float* u, long len)
+    public static void Forward(ComputePool pool, float* h, float* g, float* u, long len)
     {
         var a = new Args { H = h, G = g, U = u, Len = len };
         pool.For((int)((len + Chunk - 1) / Chunk), &ForwardChunk, &a);
@@ -26,7 +27,7 @@ public static unsafe class SwiGlu
     }
 
     /// <summary>dg = dh * u * sig(g) * (1 + g (1 - sig(g))); du = dh * silu(g). Overwrites dg, du.</summary>
-    public static void Backward(WorkPool pool, float* dg, float* du, float* dh, float* g, float* u, long len)
+    public static void Backward(ComputePool pool, float* dg, float* du, float* dh, float* g, float* u, long len)
     {
         var a = new Args { Dg = dg, Du = du, Dh = dh, G = g, U = u, Len = len };
         pool.For((int)((len + Chunk - 1) / Chunk), &BackwardChunk, &a);

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Training.Kernels;
 
@@ -23,14 +24,14 @@ public static unsafe class TokenLogProbs
     private const int RowsPerTask = 16;
 
     /// <summary>Fills logp, entropy and the logsumexp of s (kept for <see cref="Backward"/>) [N] where mask != 0 (0 elsewhere).</summary>
-    public static void Forward(WorkPool pool, float* logits, int* targets, float* mask, double* logp, double* entropy, double* lse, int n, int v, double temperature)
+    public static void Forward(ComputePool pool, float* logits, int* targets, float* mask, double* logp, double* entropy, double* lse, int n, int v, double temperature)
     {
         var a = new Args { Logits = logits, Targets = targets, Mask = mask, LogProbs = logp, Entropy = entropy, Lse = lse, N = n, V = v, InvTemperature = 1.0 / temperature };
         pool.For((n + RowsPerTask - 1) / RowsPerTask, &ForwardRows, &a);
     }
 
     /// <summary>Replaces the logits by the gradient of a loss whose derivative in logp[n] is <paramref name="dlogp"/>[n].</summary>
-    public static void Backward(WorkPool pool, float* logits, int* targets, float* mask, double* dlogp, double* lse, int n, int v, double temperature)
+    public static void Backward(ComputePool pool, float* logits, int* targets, float* mask, double* dlogp, double* lse, int n, int v, double temperature)
     {
         var a = new Args { Logits = logits, Targets = targets, Mask = mask, DLogProbs = dlogp, Lse = lse, N = n, V = v, InvTemperature = 1.0 / temperature };
         pool.For((n + RowsPerTask - 1) / RowsPerTask, &BackwardRows, &a);

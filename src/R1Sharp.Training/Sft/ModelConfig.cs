@@ -1,5 +1,6 @@
 using System.Text.Json;
 using R1Sharp.Gguf;
+using R1Sharp.Numerics;
 
 namespace R1Sharp.Training.Sft;
 
@@ -61,7 +62,7 @@ public sealed record ModelConfig(ModelShape Shape, string TokenizerPath, string 
     /// <summary>GPT-2 style init: N(0, std) weights, residual projections scaled by 1/sqrt(2 L), norms 1, biases 0.</summary>
     public void Initialize(TrainableModel model, ulong seed)
     {
-        var rng = new Rng(seed ^ 0x5EED_1A17_0000_0001UL);
+        var rng = new Xoshiro256StarStar(seed ^ 0x5EED_1A17_0000_0001UL);
         double residualStd = InitStd / Math.Sqrt(2.0 * Shape.LayerCount);
         foreach (var t in model.Parameters.Tensors)
         {

@@ -5,6 +5,8 @@ using System.Text.Json;
 using R1Sharp.Gguf;
 using R1Sharp.Numerics.Tensors;
 using R1Sharp.Training.Data;
+using R1Sharp.Numerics.Kernels;
+using R1Sharp.Numerics;
 
 namespace R1Sharp.Training.Sft;
 
@@ -24,14 +26,14 @@ public sealed class SftTrainer : IDisposable
     public const string CheckpointFile = "checkpoint.gguf";
     private const string Prefix = "r1.train.";
 
-    private readonly WorkPool _pool;
+    private readonly ComputePool _pool;
     private readonly TrainableModel _model;
     private readonly AdamW _optimizer;
     private readonly List<TrainingExample> _data;
     private readonly List<MetadataEntry> _metadata;
     private readonly string _dataHash;
     private readonly TrainingExample[] _stepRows;
-    private Rng _rng;
+    private Xoshiro256StarStar _rng;
     private int[] _order;
     private int _cursor, _epoch;
 
@@ -42,7 +44,7 @@ public sealed class SftTrainer : IDisposable
     public TrainableModel Model => _model;
     public int RowCount => _data.Count;
 
-    private SftTrainer(SftOptions options, string dir, WorkPool pool, TrainableModel model, List<MetadataEntry> metadata,
+    private SftTrainer(SftOptions options, string dir, ComputePool pool, TrainableModel model, List<MetadataEntry> metadata,
                        List<TrainingExample> data, string dataHash)
     {
         Options = options;
@@ -54,7 +56,7 @@ public sealed class SftTrainer : IDisposable
         _dataHash = dataHash;
         _optimizer = new AdamW(model.Parameters, new AdamWOptions { Beta1 = options.Beta1, Beta2 = options.Beta2, Eps = options.Eps, WeightDecay = options.WeightDecay }, pool);
         _stepRows = new TrainingExample[options.BatchSize * options.GradAccum];
-        _rng = new Rng(options.Seed);
+        _rng = new Xoshiro256StarStar(options.Seed);
         _order = Enumerable.Range(0, data.Count).ToArray();
         _rng.Shuffle(_order);
         // Size the activations once for the longest row: no allocation per step.
@@ -62,7 +64,7 @@ public sealed class SftTrainer : IDisposable
     }
 
     /// <summary>A new run from --init or --config. Nothing is written until the first checkpoint.</summary>
-    public static SftTrainer Create(SftOptions options, string outDir, WorkPool pool)
+    public static SftTrainer Create(SftOptions options, string outDir, ComputePool pool)
     {
         options.Validate();
         options = options with
@@ -102,7 +104,7 @@ public sealed class SftTrainer : IDisposable
     }
 
     /// <summary>Continues the run saved in <paramref name="dir"/> from its last complete checkpoint.</summary>
-    public static SftTrainer Resume(string dir, WorkPool pool)
+    public static SftTrainer Resume(string dir, ComputePool pool)
     {
         string path = Path.Combine(dir, CheckpointFile);
         if (!File.Exists(path)) throw new FileNotFoundException($"no checkpoint in {dir} ({CheckpointFile} missing)");
@@ -127,7 +129,7 @@ public sealed class SftTrainer : IDisposable
             t._epoch = (int)file.RequireInteger(Prefix + "epoch");
             t._cursor = (int)file.RequireInteger(Prefix + "cursor");
             t._order = (int[])file.GetArray(Prefix + "order")!.Items;
-            t._rng = Rng.FromState(file.RequireString(Prefix + "rng"));
+            t._rng = Xoshiro256StarStar.FromState(file.RequireString(Prefix + "rng"));
             if (t._order.Length != data.Count) throw new InvalidDataException($"{path}: data order does not match the data file");
             return t;
         }

@@ -1,4 +1,5 @@
 using System.Text;
+using R1Sharp.Inference.Batching;
 using R1Sharp.Inference.Reasoning;
 
 namespace R1Sharp.Inference.Tests.Reasoning;
@@ -7,25 +8,31 @@ public class ReasoningSplitterTests
 {
     private static (string Reasoning, string Answer) Run(bool startsInReasoning, IEnumerable<string> chunks)
     {
-        var s = new ReasoningSplitter(startsInReasoning);
+        var s = new ReasoningSplitter(startsInReasoning ? ReasoningPhase.Thought : ReasoningPhase.Undecided);
         var r = new StringBuilder();
         var a = new StringBuilder();
         bool answerSeen = false;
-        void Take(IReadOnlyList<(ReasoningPart Part, string Text)> parts)
+        var parts = new List<(TextChannel Channel, string Text)>();
+        void Take()
         {
-            foreach (var (part, text) in parts)
+            foreach (var (channel, text) in parts)
             {
-                Assert.DoesNotContain("</think>", part == ReasoningPart.Reasoning ? text : "");
-                if (part == ReasoningPart.Reasoning)
+                if (channel == TextChannel.Reasoning)
                 {
                     Assert.False(answerSeen, "reasoning after the answer started");
                     r.Append(text);
                 }
                 else { answerSeen = true; a.Append(text); }
             }
+            parts.Clear();
         }
-        foreach (var c in chunks) Take(s.Push(c));
-        Take(s.Flush());
+        foreach (var c in chunks) { s.Push(c, parts); Take(); }
+        s.Flush(parts);
+        Take();
+        Assert.DoesNotContain("<think>", r.ToString());
+        Assert.DoesNotContain("</think>", r.ToString());
+        Assert.DoesNotContain("<think>", a.ToString());
+        Assert.DoesNotContain("</think>", a.ToString());
         return (r.ToString(), a.ToString());
     }
 
@@ -37,8 +44,11 @@ public class ReasoningSplitterTests
     // The model opens <think> itself.
     [InlineData(false, "<think>\nabc\n</think>\n\nxyz", "abc", "xyz")]
     [InlineData(false, "  \n<think>abc</think>xyz", "abc", "xyz")]
-    // A model that skips thinking: everything is answer, tags inside it are left alone.
-    [InlineData(false, "Hello <think> world </think> end", "", "Hello <think> world </think> end")]
+    // A model that skips thinking: everything is answer; tags are control, dropped wherever they appear.
+    [InlineData(false, "Hello <think> world </think> end", "", "Hello  world  end")]
+    // A closing tag before any thought starts the answer; a repeated opening tag inside the thought is dropped.
+    [InlineData(false, " </think>\n\nx<think>y", "", "xy")]
+    [InlineData(true, "a<think>b\n<think>\n</think>c", "ab", "c")]
     // Empty thought (what the zero-budget prompt produces when the model echoes it).
     [InlineData(true, "\n</think>\n\nDirect answer.", "", "Direct answer.")]
     // Stream ends inside the thought (max tokens): all reasoning, trailing whitespace trimmed.
@@ -46,8 +56,8 @@ public class ReasoningSplitterTests
     // A partial tag at the end is text.
     [InlineData(true, "abc </thi", "abc </thi", "")]
     [InlineData(false, "<thi", "", "<thi")]
-    // Answer keeps its trailing whitespace and inner tags; reasoning keeps inner whitespace and other tags.
-    [InlineData(true, "a  <b>\n\n c</think>  x <think> y \n", "a  <b>\n\n c", "x <think> y \n")]
+    // Answer keeps its trailing whitespace; reasoning keeps inner whitespace and other tags; think tags go.
+    [InlineData(true, "a  <b>\n\n c</think>  x <think> y \n", "a  <b>\n\n c", "x  y \n")]
     [InlineData(true, "", "", "")]
     public void SplitsLikeDeepSeeksApi(bool startsInReasoning, string text, string reasoning, string answer)
     {
@@ -75,6 +85,8 @@ public class ReasoningSplitterTests
     [InlineData(true, " x</think>\n\ny ")]
     [InlineData(true, "<think>\n</think>z")]
     [InlineData(false, " <thinkX>q")]
+    [InlineData(false, "<think>b</think><")]
+    [InlineData(true, "x</th</think><th")]
     public void EveryChunkingGivesTheSameParts(bool startsInReasoning, string text)
     {
         var whole = Run(startsInReasoning, [text]);
@@ -102,14 +114,18 @@ public class ReasoningSplitterTests
     }
 
     [Fact]
-    public void InReasoningTracksTheState()
+    public void PhaseTracksTheState()
     {
-        var s = new ReasoningSplitter(startsInReasoning: true);
-        Assert.True(s.InReasoning);
-        s.Push("abc </thi");
-        Assert.True(s.InReasoning);
-        s.Push("nk>");
-        Assert.False(s.InReasoning);
-        Assert.True(s.ReasoningEnded);
+        var s = new ReasoningSplitter(ReasoningPhase.Thought);
+        var parts = new List<(TextChannel, string)>();
+        s.Push("abc </thi", parts);
+        Assert.Equal(ReasoningPhase.Thought, s.Phase);
+        s.Push("nk>", parts);
+        Assert.Equal(ReasoningPhase.Answer, s.Phase);
+        var undecided = new ReasoningSplitter(ReasoningPhase.Undecided);
+        undecided.Push(" \n<th", parts);
+        Assert.Equal(ReasoningPhase.Undecided, undecided.Phase);
+        undecided.Push("ink>", parts);
+        Assert.Equal(ReasoningPhase.Thought, undecided.Phase);
     }
 }

@@ -159,14 +159,6 @@ public class SamplerTests
     }
 
     [Fact]
-    public void TheGeneratorSequenceIsFixed()
-    {
-        // xoshiro256** seeded with splitmix64(0): first output of the reference implementation.
-        var g = new Xoshiro256StarStar(0);
-        Assert.Equal(0x99EC5F36CB75F2B4UL, g.NextUInt64());
-    }
-
-    [Fact]
     public void TopLogProbsAreTheLargestLogSoftmaxValues()
     {
         float[] logits = [1f, 3f, 2f, 3f, -1f];
@@ -176,6 +168,51 @@ public class SamplerTests
         Assert.Equal([1, 3, 2], top.Select(t => t.Token).ToArray());
         foreach (var (t, lp) in top) Assert.Equal(Math.Log(Math.Exp(logits[t]) / z), lp, 5);
         Assert.Equal(Math.Log(Math.Exp(1) / z), Sampler.LogProb(logits, 0), 5);
+    }
+
+    [Fact]
+    public void BannedTokensNeverComeOut()
+    {
+        var greedy = new Sampler(SamplingOptions.Greedy, 4);
+        Assert.Equal(1, greedy.Sample([3f, 2f, 1f, 0f], [0], null));
+        Assert.Equal(3, greedy.Sample([3f, 2f, 1f, 0f], [0, 1, 2], null));
+        Assert.Throws<InvalidOperationException>(() => greedy.Sample([3f, 2f, 1f, 0f], [0, 1, 2, 3], null));
+        var s = new Sampler(new SamplingOptions { Temperature = 1.5f, TopP = 1, Seed = 4 }, 4);
+        for (int i = 0; i < 2000; i++) Assert.NotEqual(2, s.Sample([0f, 0f, 5f, 0f], [2], null));
+    }
+
+    /// <summary>Allows even token ids only.</summary>
+    private sealed class EvenOnly : ITokenConstraint
+    {
+        public int Masks { get; private set; }
+        public void Mask(Span<float> logits) { Masks++; for (int t = 1; t < logits.Length; t += 2) logits[t] = float.NegativeInfinity; }
+        public bool Allows(int token) => token % 2 == 0;
+        public void Accept(int token) { }
+        public bool CanEnd => true;
+        public bool MustEnd => false;
+    }
+
+    [Fact]
+    public void AConstraintRedrawsFromTheMaskedDistribution()
+    {
+        // Without truncation, "draw; if rejected, mask and draw again" is exactly the masked softmax: p(t) / p(allowed).
+        float[] logits = [0.5f, 1.5f, -0.2f, 0.9f, 0.1f, 2.0f];
+        var s = new Sampler(new SamplingOptions { Temperature = 1, TopP = 1, Seed = 21 }, logits.Length);
+        var c = new EvenOnly();
+        const int n = 30_000;
+        var counts = new int[3];
+        for (int i = 0; i < n; i++)
+        {
+            int t = s.Sample(logits, default, c);
+            Assert.Equal(0, t % 2);
+            counts[t / 2]++;
+        }
+        var w = new[] { 0, 2, 4 }.Select(t => Math.Exp(logits[t])).ToArray();
+        Assert.True(ChiSquare(counts, w.Select(x => x / w.Sum()).ToArray(), n) < 13.82, string.Join(",", counts)); // df 2, p = 0.001
+        // Allowed draws are taken without masking: the mask runs only when the first draw is odd.
+        double odd = new[] { 1, 3, 5 }.Sum(t => Math.Exp(logits[t])) / logits.Sum(l => Math.Exp(l));
+        Assert.InRange(c.Masks / (double)n, odd - 0.02, odd + 0.02);
+        Assert.Equal(0, new Sampler(SamplingOptions.Greedy, logits.Length).Sample(logits, default, c)); // greedy: the best allowed (5 is better, but odd)
     }
 
     [Fact]
@@ -191,9 +228,12 @@ public class SamplerTests
         })
         {
             var s = new Sampler(o, logits.Length);
-            for (int i = 0; i < 3; i++) s.Accept(s.Sample(logits));
+            int[] banned = [7, 11];
+            var even = new EvenOnly();
+            for (int i = 0; i < 3; i++) s.Accept(s.Sample(logits, banned, even));
             long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 20; i++) s.Accept(s.Sample(logits));
+            for (int i = 0; i < 20; i++) s.Accept(s.Sample(logits, banned, even));
             Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         }
     }

@@ -28,6 +28,7 @@ public unsafe class MatMulTests
         const int rows = 67, cols = 512; // rows not a multiple of any tile size
         float[] wf = TestData.Gaussian(rows * cols, 1, 0.05f);
         byte[] wq = Quantizer.Quantize(type, wf, cols);
+        using var matmul = new MatMul(ComputePool.Shared);
         fixed (byte* wp = wq)
         {
             var w = new WeightMatrix(wp, type, rows, cols);
@@ -36,7 +37,7 @@ public unsafe class MatMulTests
             {
                 float[] x = TestData.Gaussian(batch * cols, 100 + batch);
                 float[] y = new float[batch * rows];
-                fixed (float* xp = x, yp = y) MatMul.Forward(w, xp, yp, batch);
+                fixed (float* xp = x, yp = y) matmul.Forward(w, xp, yp, batch);
                 for (int b = 0; b < batch; b++)
                 {
                     double xn = Norm(x.AsSpan(b * cols, cols));
@@ -52,6 +53,34 @@ public unsafe class MatMulTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void InstancesOnTwoThreadsKeepTheirOwnScratch()
+    {
+        // Q4_K converts activations to Q8_K, Q4_1 to Q8_1: different scratch layouts, each in its own instance.
+        const int rows = 96, cols = 512, batch = 5;
+        GgmlType[] types = [GgmlType.Q4_K, GgmlType.Q4_1];
+        byte[][] weights = types.Select((t, i) => Quantizer.Quantize(t, TestData.Gaussian(rows * cols, 10 + i, 0.05f), cols)).ToArray();
+        float[][] inputs = [TestData.Gaussian(batch * cols, 20), TestData.Gaussian(batch * cols, 21)];
+
+        float[] Product(MatMul matmul, int which)
+        {
+            var y = new float[batch * rows];
+            fixed (byte* wp = weights[which])
+            fixed (float* xp = inputs[which], yp = y)
+                matmul.Forward(new WeightMatrix(wp, types[which], rows, cols), xp, yp, batch);
+            return y;
+        }
+
+        using var poolA = new ComputePool(2);
+        using var poolB = new ComputePool(2);
+        using var a = new MatMul(poolA);
+        using var b = new MatMul(poolB);
+        float[] aloneA = Product(a, 0), aloneB = Product(b, 1);
+        Parallel.Invoke(new ParallelOptions { MaxDegreeOfParallelism = 2 },
+            () => { for (int i = 0; i < 200; i++) Assert.Equal(aloneA, Product(a, 0)); },
+            () => { for (int i = 0; i < 200; i++) Assert.Equal(aloneB, Product(b, 1)); });
     }
 
     [Fact]

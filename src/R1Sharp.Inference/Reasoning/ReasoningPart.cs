@@ -1,3 +1,0 @@
-namespace R1Sharp.Inference.Reasoning;
-
-public enum ReasoningPart { Reasoning, Answer }
