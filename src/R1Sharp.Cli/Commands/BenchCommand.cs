@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using R1Sharp.Inference;
 using R1Sharp.Models;
 using R1Sharp.Gguf;
@@ -98,7 +97,7 @@ public sealed class BenchCommand : ICliCommand
             double pp = Median(ppSamples), tg = Median(tgSamples);
             if (quiet)
             {
-                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                Console.WriteLine(CliJson.Serialize(new Dictionary<string, object>
                 {
                     ["model"] = Path.GetFileName(path), ["threads"] = nThreads, ["n_prompt"] = p, ["n_gen"] = n,
                     ["n_depth"] = d, ["repetitions"] = r, ["mmap"] = parse.GetValue(mmap), ["load_s"] = Math.Round(loadSeconds, 3),
