@@ -12,7 +12,7 @@ public class SeededFuzzTests
         { "gguf", 2000 },
         { "model", 600 },
         { "vocab", 300 },
-        { "text", 1500 },
+        { "text", 500 },
         { "jinja", 2000 },
     };
 
