@@ -14,26 +14,19 @@ internal sealed record ChatPlan(PreparedPrompt Prompt, GenerationParameters Para
     public static ChatPlan Build(IGenerationEngine engine, List<PromptMessage> messages, List<ToolDefinition> tools, ToolChoice choice,
         bool parallelCalls, GrammarExpr? format, string formatParam, GenerationParameters parameters, string messagesParam = "messages")
     {
-        var offered = choice.Mode == ToolChoiceMode.None ? [] : choice.Function is { } only ? tools.Where(t => t.Name == only).ToList() : tools;
         var syntax = engine.ToolCalls;
-        GrammarExpr? answer = null;
-        string param = formatParam;
-        if (choice.Mode == ToolChoiceMode.Required)
+        (GrammarExpr Grammar, JsonGrammarOptions? Options)? answer;
+        try
         {
-            param = "tools";
-            try
-            {
-                answer = syntax.ForcedCalls(offered, parallelCalls, engine.SpecialToken);
-            }
-            catch (UnsupportedSchemaException e)
-            {
-                throw ApiException.BadRequest("a tool's parameters: " + e.Message, param, "unsupported_schema");
-            }
+            answer = AnswerGrammar.For(syntax, engine.SpecialToken, tools, choice, parallelCalls, format);
         }
-        else answer = format;
+        catch (UnsupportedSchemaException e)
+        {
+            throw ApiException.BadRequest("a tool's parameters: " + e.Message, "tools", "unsupported_schema");
+        }
         // The constraint first: a schema error is cheaper to find than a long prompt to render.
-        if (answer is not null)
-            parameters = WithConstraint(engine, parameters, answer, param, choice.Mode == ToolChoiceMode.Required ? ToolCallSyntax.ArgumentsFormat : null);
+        if (answer is { } a)
+            parameters = WithConstraint(engine, parameters, a.Grammar, choice.Mode == ToolChoiceMode.Required ? "tools" : formatParam, a.Options);
         PreparedPrompt prompt;
         try
         {

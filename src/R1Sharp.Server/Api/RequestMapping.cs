@@ -228,12 +228,12 @@ internal static class RequestMapping
         switch (type.GetString())
         {
             case "text": return null;
-            case "json_object": return GrammarExpr.Sequence(GrammarExpr.JsonWhitespace(), GrammarExpr.AnyJsonObject());
+            case "json_object": return AnswerGrammar.Json(GrammarExpr.AnyJsonObject());
             case "json_schema":
                 if (!e.TryGetProperty("json_schema", out var js) || js.ValueKind != JsonValueKind.Object
                     || !js.TryGetProperty("schema", out var schema) || schema.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
                     throw ApiException.BadRequest("response_format json_schema needs {\"json_schema\": {\"schema\": {...}}}", "response_format");
-                return GrammarExpr.Sequence(GrammarExpr.JsonWhitespace(), GrammarExpr.JsonSchema(schema));
+                return AnswerGrammar.Json(GrammarExpr.JsonSchema(schema));
             default:
                 throw ApiException.BadRequest($"response_format.type must be 'text', 'json_object' or 'json_schema', not '{type.GetString()}'", "response_format");
         }
@@ -247,10 +247,10 @@ internal static class RequestMapping
             return e.GetString() switch
             {
                 "" => null,
-                "json" => GrammarExpr.Sequence(GrammarExpr.JsonWhitespace(), GrammarExpr.AnyJsonValue()),
+                "json" => AnswerGrammar.Json(GrammarExpr.AnyJsonValue()),
                 var other => throw ApiException.BadRequest($"format must be \"json\" or a JSON schema, not '{other}'", "format"),
             };
         if (e.ValueKind != JsonValueKind.Object) throw ApiException.BadRequest("format must be \"json\" or a JSON schema", "format");
-        return GrammarExpr.Sequence(GrammarExpr.JsonWhitespace(), GrammarExpr.JsonSchema(e));
+        return AnswerGrammar.Json(GrammarExpr.JsonSchema(e));
     }
 }
