@@ -13,7 +13,8 @@ namespace R1Sharp.Evaluation;
 /// POST /v1/chat/completions: the question as one user turn, the k samples of a problem as k requests, at most
 /// <paramref name="concurrency"/> requests in flight over all problems. The thought is taken from
 /// <c>reasoning_content</c> (or <c>reasoning</c>), else from <c>&lt;think&gt;...&lt;/think&gt;</c> in the content.
-/// Only the sampling fields that were set are sent (a server that lacks one of them may refuse it). Seeds: sample i of
+/// temperature and top_p are always sent (R1Sharp's defaults unless set: the values the summary reports); the other
+/// sampling fields only when set (a server that lacks one of them may refuse it). Seeds: sample i of
 /// a problem gets <c>Seed + 1000003 * hash(prompt) + i</c> (FNV-1a), so a rerun asks the same questions with the same
 /// seeds in any order. A 429/503 is retried after its Retry-After (at most 5 times).
 /// </summary>
@@ -89,8 +90,10 @@ public sealed class EndpointCompletionSource : ICompletionSource, IDisposable
         var o = new JsonObject();
         if (_model is not null) o["model"] = _model;
         o["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = prompt });
-        if (p.Temperature is { } t) o["temperature"] = t;
-        if (p.TopP is { } tp) o["top_p"] = tp;
+        // Temperature and top_p always (the effective values the summary reports; servers' defaults differ).
+        var sampling = p.ToSamplingOptions();
+        o["temperature"] = sampling.Temperature;
+        o["top_p"] = sampling.TopP;
         if (p.TopK is { } tk) o["top_k"] = tk;
         if (p.MinP is { } mp) o["min_p"] = mp;
         if (p.RepetitionPenalty is { } rp) o["repeat_penalty"] = rp;

@@ -306,7 +306,7 @@ public static class OllamaEndpoints
         await writer.WriteAsync(value, info, context.RequestAborted);
     }
 
-    private static string Now() => DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture);
+    private static string Now() => DateTime.UtcNow.ToString("o", CultureInfo.InvariantCulture); // ...Z, as Ollama writes it
 
     /// <summary>Ollama's durations, in nanoseconds: prompt evaluation until the first update (queue wait and prefill),
     /// generation after it.</summary>

@@ -232,6 +232,22 @@ public sealed class OllamaApiTests
     }
 
     [Fact]
+    public async Task TheBundledModelsThoughtComesInMessageThinking()
+    {
+        await using var server = await TestServer.StartAsync(new ServerOptions { ModelPath = Path.Combine(Fixtures.RepoRoot, "models", "r1sharp-tiny-arith.gguf"), Parallel = 1 });
+        var answer = await Chat(Client(server), new ChatRequest
+        {
+            Model = "r1sharp", Stream = false, Think = true,
+            Messages = [new Message(ChatRole.User, "What is 4721 + 389?")],
+            Options = new RequestOptions { Temperature = 0, NumPredict = 400 },
+        });
+        Assert.NotEqual("", answer.Thinking.Trim());
+        Assert.DoesNotContain("think>", answer.Thinking + answer.Content);
+        Assert.Contains("The answer is", answer.Content);
+        Assert.Equal("stop", answer.Done.DoneReason);
+    }
+
+    [Fact]
     public async Task OllamaRoutesNeedTheApiKeyAndKeepTheChatAppRoutes()
     {
         await using var server = await Start(apiKey: "sekret");
