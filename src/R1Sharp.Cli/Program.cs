@@ -4,7 +4,7 @@ using R1Sharp.Cli.Commands;
 
 namespace R1Sharp.Cli;
 
-public static class Program
+internal static class Program
 {
     public static string Version =>
         typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";

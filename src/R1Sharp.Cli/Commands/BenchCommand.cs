@@ -10,7 +10,7 @@ namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 bench`: llama-bench style speed test: prefill of p random tokens in one batch (pp t/s) and decode
 /// of n tokens one at a time (tg t/s), each from an empty cache.</summary>
-public sealed class BenchCommand : ICliCommand
+internal sealed class BenchCommand : ICliCommand
 {
     public int Order => 40;
 

@@ -7,7 +7,7 @@ using R1Sharp.Training.Data;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 data arithmetic`: generated arithmetic and word problems with step-by-step working in R1's format.</summary>
-public sealed class DataCommand : ICliCommand
+internal sealed class DataCommand : ICliCommand
 {
     public int Order => 70;
 

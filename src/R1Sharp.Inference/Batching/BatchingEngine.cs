@@ -18,7 +18,7 @@ namespace R1Sharp.Inference.Batching;
 /// think-tag bans of <see cref="ThinkTags"/> (docs/thinking.md), a streaming decoder and a
 /// <see cref="StopStringMatcher"/>, and optionally an <see cref="ITokenConstraint"/> on the answer.
 /// Works on any <see cref="ILanguageModel"/> with its tokenizer and chat template (no file needed: a trainer's live
-/// weights do); <paramref name="owned"/> (e.g. the model and its file) is disposed with the engine.
+/// weights do); <c>owned</c> (e.g. the model and its file) is disposed with the engine.
 /// </summary>
 public sealed class BatchingEngine : IGenerationEngine
 {

@@ -9,7 +9,7 @@ namespace R1Sharp.Inference.Sampling;
 /// engine forbids) never come out; an <see cref="ITokenConstraint"/> is checked on the draw and, when it rejects it,
 /// masks the logits for a second draw (llama.cpp's grammar sampling). Scratch buffers are allocated once; Sample does
 /// not allocate. One instance serves many sequences in turn (<see cref="Reset"/>).</summary>
-public sealed class Sampler
+internal sealed class Sampler
 {
     private SamplingOptions _options;
     private readonly int _vocab;
@@ -43,6 +43,7 @@ public sealed class Sampler
 
     /// <summary>Starts a new sequence with these settings: forgets the accepted tokens and seeds the generator with
     /// <see cref="SamplingOptions.Seed"/> (a random seed when null).</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_rng))]
     public void Reset(SamplingOptions options)
     {
         _options = options;

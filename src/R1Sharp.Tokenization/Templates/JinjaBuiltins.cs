@@ -6,7 +6,7 @@ namespace R1Sharp.Tokenization.Templates;
 
 /// <summary>jinja2's filters and tests, the Python str/dict/list methods templates call, and the globals
 /// HF transformers provides (raise_exception, strftime_now) besides jinja2's (range, namespace, dict).</summary>
-public static partial class JinjaBuiltins
+internal static partial class JinjaBuiltins
 {
     // ---- argument helpers ----
 

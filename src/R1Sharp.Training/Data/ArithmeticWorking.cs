@@ -5,7 +5,7 @@ namespace R1Sharp.Training.Data;
 /// <summary>Step-by-step working for the four operations, written the way it is done on paper: column addition
 /// and subtraction with carries and borrows, long multiplication by partial products, long division. Each
 /// method appends lines (no trailing newline handling needed by callers: lines are joined with '\n').</summary>
-public static class ArithmeticWorking
+internal static class ArithmeticWorking
 {
     private static readonly string[] Places =
         ["ones", "tens", "hundreds", "thousands", "ten thousands", "hundred thousands", "millions", "ten millions"];
