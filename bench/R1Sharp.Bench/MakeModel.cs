@@ -10,7 +10,7 @@ internal static unsafe class MakeModel
     public static int Run(string[] args)
     {
         string mix = (Args.Get(args, "--type") ?? "q8_0").ToLowerInvariant();
-        if (mix is not ("q8_0" or "q4_k_m")) { Console.Error.WriteLine("--type must be q8_0 or q4_k_m"); return 2; }
+        if (!Qwen15BShape.Mixes.ContainsKey(mix)) { Console.Error.WriteLine($"--type must be one of {string.Join(", ", Qwen15BShape.Mixes.Keys)}"); return 2; }
         string root = Args.RepoRoot();
         string output = Args.Get(args, "--out") ?? Path.Combine("/tmp", $"r1-distill-qwen-1.5b-random-{mix}.gguf");
         string vocabPath = Args.Get(args, "--vocab") ?? Path.Combine(root, "tests", "fixtures", "vocab", "ggml-vocab-deepseek-r1-qwen.gguf");
@@ -31,7 +31,7 @@ internal static unsafe class MakeModel
          .Set("qwen2.attention.head_count_kv", (uint)Qwen15BShape.KvHeads)
          .Set("qwen2.rope.freq_base", 10000f)
          .Set("qwen2.attention.layer_norm_rms_epsilon", 1e-6f)
-         .Set("general.file_type", mix == "q8_0" ? 7u : 15u)
+         .Set("general.file_type", Qwen15BShape.Mixes[mix])
          .CopyMetadata(vocab, k => k.StartsWith("tokenizer.", StringComparison.Ordinal))
          .Set("general.quantization_version", 2u);
 

@@ -23,12 +23,15 @@ internal static unsafe class MatMulBench
         if (!File.Exists(path)) { Console.Error.WriteLine($"{path} not found (make it with: make-model --type q8_0)"); return 2; }
 
         using var file = GgufFile.Open(path);
-        var mats = Qwen15BShape.Matrices(includeEmbedding: false)
-            .Select(m => WeightMatrix.FromGguf(file, file.GetTensor(m.Name))).ToArray();
-        long bytes = mats.Sum(m => m.RowBytes * m.Rows);
         using var pool = new ComputePool(threads);
         using var matmul = new MatMul(pool);
-        Console.WriteLine($"{Path.GetFileName(path)}: {mats.Length} matrices, {bytes / 1e9:F3} GB per token, " +
+        using var arena = new WeightArena();
+        bool mmap = args.Contains("--mmap");
+        var mats = Qwen15BShape.Matrices(includeEmbedding: false)
+            .Select(m => WeightMatrix.FromGguf(file, file.GetTensor(m.Name)))
+            .Select(m => mmap ? m : arena.Place(m, pool)).ToArray();
+        long bytes = mats.Sum(m => m.RowBytes * m.Rows);
+        Console.WriteLine($"{Path.GetFileName(path)}: {mats.Length} matrices ({(mmap ? "file map" : $"arena, {mats.Count(m => m.Tiled)} tiled, huge pages {arena.HugePages}")}), {bytes / 1e9:F3} GB per token, " +
                           $"types {string.Join(",", mats.Select(m => m.Type).Distinct())}; {threads} threads; " +
                           $"AVX2 {System.Runtime.Intrinsics.X86.Avx2.IsSupported}, AVX-VNNI {System.Runtime.Intrinsics.X86.AvxVnni.IsSupported}");
 

@@ -26,18 +26,40 @@ internal static class Qwen15BShape
         yield return ("output.weight", Vocab, Hidden);
     }
 
-    /// <summary>llama.cpp's type choice: Q8_0 everywhere, or Q4_K_M = Q4_K with Q6_K for output and for attn_v /
-    /// ffn_down of the layers use_more_bits picks (first and last eighth, every third in between).</summary>
+    /// <summary>The mixes make-model writes, with llama.cpp's general.file_type (LLAMA_FTYPE_MOSTLY_*).</summary>
+    public static IReadOnlyDictionary<string, uint> Mixes { get; } = new Dictionary<string, uint>
+    {
+        ["q8_0"] = 7, ["q4_k_m"] = 15, ["q4_0"] = 2, ["q4_1"] = 3, ["q5_0"] = 8, ["q5_1"] = 9,
+        ["q5_k_m"] = 17, ["q6_k"] = 18, ["f16"] = 1, ["bf16"] = 32,
+    };
+
+    /// <summary>llama.cpp's type choice (llama_tensor_get_type): the mix's type everywhere, with Q6_K for the output
+    /// of the 4- and 5-bit mixes; Q4_K_M / Q5_K_M also use Q6_K for attn_v / ffn_down of the layers use_more_bits picks
+    /// (first and last eighth, every third in between).</summary>
     public static GgmlType TypeOf(string name, string mix)
     {
-        if (mix == "q8_0") return GgmlType.Q8_0;
+        switch (mix)
+        {
+            case "q8_0": return GgmlType.Q8_0;
+            case "q6_k": return GgmlType.Q6_K;
+            case "f16": return GgmlType.F16;
+            case "bf16": return GgmlType.BF16;
+        }
         if (name == "output.weight") return GgmlType.Q6_K;
+        switch (mix)
+        {
+            case "q4_0": return GgmlType.Q4_0;
+            case "q4_1": return GgmlType.Q4_1;
+            case "q5_0": return GgmlType.Q5_0;
+            case "q5_1": return GgmlType.Q5_1;
+        }
+        var k = mix == "q5_k_m" ? GgmlType.Q5_K : GgmlType.Q4_K;
         if (name.EndsWith("attn_v.weight") || name.EndsWith("ffn_down.weight"))
         {
             int layer = int.Parse(name.Split('.')[1]);
             if (UseMoreBits(layer, Layers)) return GgmlType.Q6_K;
         }
-        return GgmlType.Q4_K;
+        return k;
     }
 
     private static bool UseMoreBits(int i, int n) => i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;

@@ -84,6 +84,24 @@ public static partial class AnswerExtractor
         return LastBoxed(answer) ?? AfterAnswerPhrase(answer) ?? LastNumber(answer);
     }
 
+    /// <summary>An expression answer (Countdown): the contents of the last \boxed{...} of the answer section, else the
+    /// rest of the line after the last "answer is" (markdown emphasis, '$' and a final period dropped; the verifier
+    /// normalizes the rest). Null when neither is there.</summary>
+    public static string? ExtractExpression(string completion)
+    {
+        string answer = AnswerSection(completion);
+        if (LastBoxed(answer) is string boxed) return boxed.Trim();
+        var matches = AnswerIsPattern().Matches(answer);
+        if (matches.Count == 0) return null;
+        var last = matches[^1];
+        string rest = answer[(last.Index + last.Length)..];
+        int eol = rest.IndexOf('\n');
+        if (eol >= 0) rest = rest[..eol];
+        rest = rest.Replace("**", "").Replace("$", "").Trim();
+        while (rest.EndsWith('.')) rest = rest[..^1].TrimEnd();
+        return rest.Length == 0 ? null : rest;
+    }
+
     private static string CleanNumber(string s)
     {
         s = s.Replace(",", "").Replace("$", "").Replace(" ", "");

@@ -38,20 +38,26 @@ public sealed record EvalReport(
 public static class EvalRunner
 {
     /// <summary>The answer a completion states: from the answer section, or, when the reasoning was never closed,
-    /// from the reasoning text (so an unfinished sample can still be scored; it is counted in UnfinishedRate).</summary>
-    public static string? ExtractAnswer(Completion c) =>
-        AnswerExtractor.Extract(c.Answer.Length > 0 ? c.Answer : c.Reasoning);
+    /// from the reasoning text (so an unfinished sample can still be scored; it is counted in UnfinishedRate).
+    /// Countdown problems read an expression, others a final number (<see cref="AnswerVerifier"/>).</summary>
+    public static string? ExtractAnswer(EvalItem item, Completion c) =>
+        AnswerVerifier.Extract(item, c.Answer.Length > 0 ? c.Answer : c.Reasoning);
 
     public static ProblemResult Score(EvalItem item, IReadOnlyList<Completion> completions)
     {
         var samples = completions.Select(c =>
         {
-            string? a = ExtractAnswer(c);
-            return new SampleResult(a, AnswerMatcher.IsMatch(a, item.Gold), c.ReasoningTokens, c.AnswerTokens, c.Answer.Length > 0);
+            string? a = ExtractAnswer(item, c);
+            return new SampleResult(a, AnswerVerifier.IsCorrect(item, a), c.ReasoningTokens, c.AnswerTokens, c.Answer.Length > 0);
         }).ToList();
-        string? vote = PassAtK.MajorityVote(samples.Select(s => s.Extracted));
-        return new ProblemResult(item, samples, vote, AnswerMatcher.IsMatch(vote, item.Gold));
+        string? vote = PassAtK.MajorityVote(samples.Select(s => s.Extracted), a => AnswerVerifier.VoteKey(item, a));
+        return new ProblemResult(item, samples, vote, AnswerVerifier.IsCorrect(item, vote));
     }
+
+    /// <summary>One report per task (rows without a task are grouped under "other"), in order of first appearance.</summary>
+    public static IReadOnlyList<(string Task, EvalReport Report)> SummarizeByTask(EvalReport report) =>
+        [.. report.Results.GroupBy(r => r.Item.Task ?? "other")
+            .Select(g => (g.Key, Summarize(g.ToList(), report.K, TimeSpan.Zero)))];
 
     public static EvalReport Summarize(IReadOnlyList<ProblemResult> results, int k, TimeSpan elapsed)
     {

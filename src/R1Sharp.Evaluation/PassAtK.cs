@@ -19,18 +19,19 @@ public static class PassAtK
     /// <summary>pass@1 of one problem: the fraction of its samples that are correct.</summary>
     public static double Pass1(IReadOnlyList<bool> correct) => correct.Count == 0 ? 0 : correct.Count(x => x) / (double)correct.Count;
 
-    /// <summary>The majority answer of several samples (grouped by <see cref="AnswerMatcher.VoteKey"/>); samples with
-    /// no answer do not vote. Ties go to the answer whose first sample came earliest. Null when no
-    /// sample has an answer.</summary>
-    public static string? MajorityVote(IEnumerable<string?> answers)
+    /// <summary>The majority answer of several samples, grouped by <paramref name="voteKey"/> (default
+    /// <see cref="AnswerMatcher.VoteKey"/>); samples with no answer do not vote. Ties go to the answer whose first
+    /// sample came earliest. Null when no sample has an answer.</summary>
+    public static string? MajorityVote(IEnumerable<string?> answers, Func<string, string>? voteKey = null)
     {
+        voteKey ??= AnswerMatcher.VoteKey;
         var counts = new Dictionary<string, (int Count, int First, string Answer)>();
         int index = 0;
         foreach (string? a in answers)
         {
             index++;
             if (string.IsNullOrWhiteSpace(a)) continue;
-            string key = AnswerMatcher.VoteKey(a);
+            string key = voteKey(a);
             counts[key] = counts.TryGetValue(key, out var e) ? (e.Count + 1, e.First, e.Answer) : (1, index, a);
         }
         if (counts.Count == 0) return null;

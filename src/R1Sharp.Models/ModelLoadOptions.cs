@@ -18,4 +18,8 @@ public sealed record ModelLoadOptions
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), threads, "compute threads must be at least 1");
         return new ComputePool(threads);
     }
+
+    /// <summary>Compute straight from the file's memory map in its block layout (4 KB file pages) instead of copying the
+    /// weights once into memory laid out for the kernels (row-interleaved tiles on transparent huge pages).</summary>
+    public bool Mmap { get; init; }
 }

@@ -14,7 +14,10 @@ public sealed class Xoshiro256StarStar
     private ulong _s0, _s1, _s2, _s3;
 
     /// <summary>A generator whose state is four successive SplitMix64 outputs from <paramref name="seed"/>.</summary>
-    public Xoshiro256StarStar(ulong seed)
+    public Xoshiro256StarStar(ulong seed) => Reseed(seed);
+
+    /// <summary>Restarts the generator as if constructed with <paramref name="seed"/> (no allocation).</summary>
+    public void Reseed(ulong seed)
     {
         ulong x = seed;
         _s0 = SplitMix64(ref x);

@@ -3,19 +3,25 @@ using R1Sharp.Gguf;
 
 namespace R1Sharp.Models.Tests;
 
-/// <summary>Every position of every manifest sequence against llama.cpp's logits (tests/fixtures/golden).</summary>
+/// <summary>Every position of every manifest sequence against llama.cpp's logits (tests/fixtures/golden), with the
+/// weights laid out for the kernels (16-row tiles, the default) and computed from the file map (--mmap: row kernels).</summary>
 public sealed class GoldenLogitsTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Models() => GoldenFixtures.DenseModels();
+    public static TheoryData<string, bool> Models()
+    {
+        var d = new TheoryData<string, bool>();
+        foreach (string m in GoldenFixtures.DenseModels()) { d.Add(m, false); d.Add(m, true); }
+        return d;
+    }
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void LogitsMatchLlamaCpp(string model)
+    public void LogitsMatchLlamaCpp(string model, bool mmap)
     {
         var entry = GoldenFixtures.Get(model);
         float[] reference = GoldenFixtures.ReferenceLogits(entry);
         using var file = GgufFile.Open(GoldenFixtures.ModelPath(model));
-        using var lm = ModelLoader.Load(file);
+        using var lm = ModelLoader.Load(file, new ModelLoadOptions { Mmap = mmap });
         int vocab = lm.Config.VocabSize;
         Assert.Equal(entry.Vocab, vocab);
 

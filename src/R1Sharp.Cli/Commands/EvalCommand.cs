@@ -19,7 +19,8 @@ internal sealed class EvalCommand : ICliCommand
         var model = new Option<string?>("--model") { Description = "GGUF model (default: the bundled model)" };
         var data = new Option<string>("--data")
         {
-            Description = "JSONL problems: our arithmetic split ({\"messages\"...}), GSM8K ({\"question\",\"answer\"}) or MATH ({\"problem\",\"answer\"})",
+            Description = "JSONL problems: our generated splits ({\"messages\"...,\"answer\",\"task\"}; Countdown tasks are checked by their expression), " +
+                          "GSM8K ({\"question\",\"answer\"}) or MATH ({\"problem\",\"answer\"}); the summary is also given per task",
             Required = true,
         };
         var k = new Option<int>("--k") { Description = "Samples per problem (pass@1 is their mean; cons@k their majority vote)", DefaultValueFactory = _ => 4 };
@@ -102,6 +103,14 @@ internal sealed class EvalCommand : ICliCommand
                 ["no_answer_rate"] = Math.Round(r.NoAnswerRate, 6), ["unfinished_rate"] = Math.Round(r.UnfinishedRate, 6),
                 ["seconds"] = Math.Round(r.Elapsed.TotalSeconds, 1),
             };
+            var tasks = EvalRunner.SummarizeByTask(r);
+            if (tasks.Count > 1 || tasks.Any(t => t.Task != "other"))
+                o["tasks"] = tasks.ToDictionary(t => t.Task, t => (object)new Dictionary<string, object>
+                {
+                    ["problems"] = t.Report.Problems, ["pass@1"] = Math.Round(t.Report.Pass1, 6),
+                    [$"cons@{r.K}"] = Math.Round(t.Report.ConsK, 6), [$"pass@{r.K}"] = Math.Round(t.Report.PassK, 6),
+                    ["avg_reasoning_tokens"] = Math.Round(t.Report.AvgReasoningTokens, 2), ["unfinished_rate"] = Math.Round(t.Report.UnfinishedRate, 6),
+                });
             Console.WriteLine(JsonSerializer.Serialize(o));
             return;
         }
@@ -111,6 +120,10 @@ internal sealed class EvalCommand : ICliCommand
         Console.WriteLine(string.Create(c, $"  cons@{r.K}  {r.ConsK:P1}   (majority vote)"));
         Console.WriteLine(string.Create(c, $"  pass@{r.K}  {r.PassK:P1}"));
         Console.WriteLine(string.Create(c, $"  avg tokens: reasoning {r.AvgReasoningTokens:F1}, answer {r.AvgAnswerTokens:F1}; no answer {r.NoAnswerRate:P1}, unfinished {r.UnfinishedRate:P1}; {r.Elapsed.TotalSeconds:F0} s"));
+        var byTask = EvalRunner.SummarizeByTask(r);
+        if (byTask.Count > 1 || byTask.Any(t => t.Task != "other"))
+            foreach (var (task, t) in byTask)
+                Console.WriteLine(string.Create(c, $"  {task,-12} {t.Problems,5} problems: pass@1 {t.Pass1:P1}, cons@{r.K} {t.ConsK:P1}, pass@{r.K} {t.PassK:P1}, reasoning {t.AvgReasoningTokens:F0} tokens"));
     }
 
     private static int Fail(string message)

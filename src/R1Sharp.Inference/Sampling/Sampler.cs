@@ -21,7 +21,7 @@ internal sealed class Sampler
     private readonly List<int> _history = [];
     private int _windowCount, _windowStart;
     private double _fullMass;
-    private Xoshiro256StarStar _rng;
+    private readonly Xoshiro256StarStar _rng = new(0);
 
     public Sampler(SamplingOptions options, int vocabSize)
     {
@@ -43,7 +43,6 @@ internal sealed class Sampler
 
     /// <summary>Starts a new sequence with these settings: forgets the accepted tokens and seeds the generator with
     /// <see cref="SamplingOptions.Seed"/> (a random seed when null).</summary>
-    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_rng))]
     public void Reset(SamplingOptions options)
     {
         _options = options;
@@ -53,7 +52,7 @@ internal sealed class Sampler
         _history.Clear();
         _windowCount = 0;
         _windowStart = 0;
-        _rng = new Xoshiro256StarStar(options.Seed ?? (ulong)Random.Shared.NextInt64());
+        _rng.Reseed(options.Seed ?? (ulong)Random.Shared.NextInt64());
     }
 
     /// <summary>Records a token (of the prompt or generated) for the penalties.</summary>

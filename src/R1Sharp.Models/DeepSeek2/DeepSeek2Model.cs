@@ -17,12 +17,13 @@ namespace R1Sharp.Models.DeepSeek2;
 internal sealed unsafe class DeepSeek2Model : ILanguageModel
 {
     private readonly GgufFile _file;
-    private readonly DeepSeek2Layer[] _layers;
-    private readonly WeightMatrix _tokenEmbedding;
-    private readonly float[] _outputNorm;
-    private readonly WeightMatrix _output;
+    private readonly DeepSeek2Layer[] _layers = [];
+    private readonly WeightMatrix _tokenEmbedding = null!;
+    private readonly float[] _outputNorm = [];
+    private readonly WeightMatrix _output = null!;
     private readonly ExpertRouter? _router;
     private readonly List<NativeBuffer> _owned = [];
+    private readonly WeightArena? _arena; // the multiplied weights laid out for the kernels (null: computed from the file map)
     private readonly ModelLoadOptions _options;
     private readonly ComputePool _pool;
     private readonly MatMul _matmul;
@@ -59,16 +60,28 @@ internal sealed unsafe class DeepSeek2Model : ILanguageModel
             RopeStyle = RopeStyle.Normal,
         };
 
-        _tokenEmbedding = Matrix("token_embd.weight", c.EmbeddingLength, null);
-        _outputNorm = Vector("output_norm.weight", c.EmbeddingLength);
-        _output = file.TryGetTensor("output.weight", out _) ? Matrix("output.weight", c.EmbeddingLength, c.VocabSize) : _tokenEmbedding;
-        _layers = new DeepSeek2Layer[c.LayerCount];
-        for (int i = 0; i < c.LayerCount; i++) _layers[i] = LoadLayer(i);
+        _pool = options.CreatePool();
+        _matmul = new MatMul(_pool);
+        _arena = options.Mmap ? null : new WeightArena();
+        try
+        {
+            _tokenEmbedding = Matrix("token_embd.weight", c.EmbeddingLength, null);
+            _outputNorm = Vector("output_norm.weight", c.EmbeddingLength);
+            _output = file.TryGetTensor("output.weight", out _) ? Place(Matrix("output.weight", c.EmbeddingLength, c.VocabSize))
+                : (_tokenEmbedding = Place(_tokenEmbedding));
+            _layers = new DeepSeek2Layer[c.LayerCount];
+            for (int i = 0; i < c.LayerCount; i++) _layers[i] = LoadLayer(i);
+        }
+        catch
+        {
+            _arena?.Dispose();
+            _matmul.Dispose();
+            _pool.Dispose();
+            throw;
+        }
         if (c.ExpertCount > 0)
             _router = new ExpertRouter(c.ExpertCount, c.ExpertsUsed, c.GatingFunction, c.ExpertWeightsNorm, c.ExpertWeightsScale,
                                        c.ExpertGroups, c.ExpertGroupsUsed);
-        _pool = options.CreatePool();
-        _matmul = new MatMul(_pool);
     }
 
     public static DeepSeek2Model Load(GgufFile file, ModelLoadOptions? options = null)
@@ -87,6 +100,9 @@ internal sealed unsafe class DeepSeek2Model : ILanguageModel
             throw new ModelFormatException(_file.Path, $"tensor '{name}' has shape [{string.Join(", ", t.Dimensions)}], expected rows of {cols}" + (rows is int rr ? $" x {rr}" : ""));
         return WeightMatrix.FromGguf(_file, t);
     }
+
+    /// <summary>The matrix copied into the arena in the kernels' layout (tiles never straddle the row groups, e.g. experts).</summary>
+    private WeightMatrix Place(WeightMatrix m, int rowGroup = RowTiles.Rows) => _arena == null ? m : _arena.Place(m, _pool, rowGroup);
 
     private float[] Vector(string name, int length)
     {
@@ -148,33 +164,33 @@ internal sealed unsafe class DeepSeek2Model : ILanguageModel
         var layer = new DeepSeek2Layer
         {
             AttnNorm = Vector(p + "attn_norm.weight", E),
-            QA = qa,
+            QA = qa == null ? null : Place(qa),
             QANorm = qaNorm,
-            QB = qb,
-            KvA = Matrix(p + "attn_kv_a_mqa.weight", E, r + c.RopeDims),
+            QB = Place(qb),
+            KvA = Place(Matrix(p + "attn_kv_a_mqa.weight", E, r + c.RopeDims)),
             KvANorm = Vector(p + "attn_kv_a_norm.weight", r),
             KB = kb,
             VB = vb,
-            AttnOutput = Matrix(p + "attn_output.weight", H * dv, E),
+            AttnOutput = Place(Matrix(p + "attn_output.weight", H * dv, E)),
             FfnNorm = Vector(p + "ffn_norm.weight", E),
-            Gate = moe ? null : Matrix(p + "ffn_gate.weight", E, c.FeedForwardLength),
-            Up = moe ? null : Matrix(p + "ffn_up.weight", E, c.FeedForwardLength),
-            Down = moe ? null : Matrix(p + "ffn_down.weight", c.FeedForwardLength, E),
-            Router = moe ? Matrix(p + "ffn_gate_inp.weight", E, c.ExpertCount) : null,
+            Gate = moe ? null : Place(Matrix(p + "ffn_gate.weight", E, c.FeedForwardLength)),
+            Up = moe ? null : Place(Matrix(p + "ffn_up.weight", E, c.FeedForwardLength)),
+            Down = moe ? null : Place(Matrix(p + "ffn_down.weight", c.FeedForwardLength, E)),
+            Router = moe ? Place(Matrix(p + "ffn_gate_inp.weight", E, c.ExpertCount)) : null,
             RouterBias = moe && _file.TryGetTensor(p + "exp_probs_b.bias", out _) ? Vector(p + "exp_probs_b.bias", c.ExpertCount) : null,
             ExpertGate = moe ? Experts(p + "ffn_gate_exps.weight", E, c.ExpertFeedForwardLength) : null,
             ExpertUp = moe ? Experts(p + "ffn_up_exps.weight", E, c.ExpertFeedForwardLength) : null,
             ExpertDown = moe ? Experts(p + "ffn_down_exps.weight", c.ExpertFeedForwardLength, E) : null,
-            SharedGate = moe && c.SharedExperts > 0 ? Matrix(p + "ffn_gate_shexp.weight", E, c.ExpertFeedForwardLength * c.SharedExperts) : null,
-            SharedUp = moe && c.SharedExperts > 0 ? Matrix(p + "ffn_up_shexp.weight", E, c.ExpertFeedForwardLength * c.SharedExperts) : null,
-            SharedDown = moe && c.SharedExperts > 0 ? Matrix(p + "ffn_down_shexp.weight", c.ExpertFeedForwardLength * c.SharedExperts, E) : null,
+            SharedGate = moe && c.SharedExperts > 0 ? Place(Matrix(p + "ffn_gate_shexp.weight", E, c.ExpertFeedForwardLength * c.SharedExperts)) : null,
+            SharedUp = moe && c.SharedExperts > 0 ? Place(Matrix(p + "ffn_up_shexp.weight", E, c.ExpertFeedForwardLength * c.SharedExperts)) : null,
+            SharedDown = moe && c.SharedExperts > 0 ? Place(Matrix(p + "ffn_down_shexp.weight", c.ExpertFeedForwardLength * c.SharedExperts, E)) : null,
         };
         return layer;
     }
 
     private WeightMatrix[] Experts(string name, int cols, int rowsPerExpert)
     {
-        var all = Matrix(name, cols, rowsPerExpert * Hyper.ExpertCount);
+        var all = Place(Matrix(name, cols, rowsPerExpert * Hyper.ExpertCount), rowsPerExpert);
         var result = new WeightMatrix[Hyper.ExpertCount];
         for (int e = 0; e < result.Length; e++) result[e] = all.Slice(e * rowsPerExpert, rowsPerExpert);
         return result;
@@ -454,6 +470,7 @@ internal sealed unsafe class DeepSeek2Model : ILanguageModel
             _disposed = true;
             _scratch?.Dispose();
             foreach (var b in _owned) b.Dispose();
+            _arena?.Dispose();
             _matmul.Dispose();
             _pool.Dispose();
         }

@@ -32,6 +32,7 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
     private readonly int _maxBatch;
     private readonly ComputePool _pool;
     private readonly MatMul _matmul;
+    private readonly WeightArena? _arena;
     private readonly object _gate = new();
     private bool _disposed;
 
@@ -57,10 +58,11 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
     private int _scoresStride; // floats per task row
 
     private DenseTransformer(ModelConfig cfg, Layer[] layers, WeightMatrix embedding, WeightMatrix output,
-                             float[] outputNorm, float[]? ropeFreqs, int maxBatch, ComputePool pool)
+                             float[] outputNorm, float[]? ropeFreqs, int maxBatch, ComputePool pool, WeightArena? arena)
     {
         _pool = pool;
         _matmul = new MatMul(pool);
+        _arena = arena;
         _cfg = cfg;
         _layers = layers;
         _embedding = embedding;
@@ -119,6 +121,10 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
         }
 
         long weightBytes = 0;
+        // Weights the matrix products read: copied once into memory laid out for the kernels, unless --mmap.
+        var pool = options.CreatePool();
+        var arena = options.Mmap ? null : new WeightArena();
+        WeightMatrix Place(WeightMatrix m) => arena == null ? m : arena.Place(m, pool);
         WeightMatrix Matrix(string name, int rows, int cols)
         {
             var info = Require(file, name);
@@ -146,32 +152,41 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
             return values;
         }
 
-        var embedding = Matrix("token_embd.weight", cfg.VocabSize, e);
-        var output = file.TryGetTensor("output.weight", out _) ? Matrix("output.weight", cfg.VocabSize, e) : embedding;
-        var layers = new Layer[cfg.LayerCount];
-        for (int i = 0; i < layers.Length; i++)
+        try
         {
-            string p = $"blk.{i}.";
-            layers[i] = new Layer
+            // token_embd is only looked up (a row per token) unless the output reuses it: then it is placed like the others
+            var embedding = Matrix("token_embd.weight", cfg.VocabSize, e);
+            var output = file.TryGetTensor("output.weight", out _) ? Place(Matrix("output.weight", cfg.VocabSize, e)) : (embedding = Place(embedding));
+            var layers = new Layer[cfg.LayerCount];
+            for (int i = 0; i < layers.Length; i++)
             {
-                AttnNorm = Vector(p + "attn_norm.weight", e),
-                Q = Matrix(p + "attn_q.weight", qDim, e),
-                K = Matrix(p + "attn_k.weight", kDim, e),
-                V = Matrix(p + "attn_v.weight", vDim, e),
-                QBias = biases ? Vector(p + "attn_q.bias", qDim, optional: true) : null,
-                KBias = biases ? Vector(p + "attn_k.bias", kDim, optional: true) : null,
-                VBias = biases ? Vector(p + "attn_v.bias", vDim, optional: true) : null,
-                O = Matrix(p + "attn_output.weight", e, oDim),
-                FfnNorm = Vector(p + "ffn_norm.weight", e),
-                Gate = Matrix(p + "ffn_gate.weight", f, e),
-                Up = Matrix(p + "ffn_up.weight", f, e),
-                Down = Matrix(p + "ffn_down.weight", e, f),
-            };
+                string p = $"blk.{i}.";
+                layers[i] = new Layer
+                {
+                    AttnNorm = Vector(p + "attn_norm.weight", e),
+                    Q = Place(Matrix(p + "attn_q.weight", qDim, e)),
+                    K = Place(Matrix(p + "attn_k.weight", kDim, e)),
+                    V = Place(Matrix(p + "attn_v.weight", vDim, e)),
+                    QBias = biases ? Vector(p + "attn_q.bias", qDim, optional: true) : null,
+                    KBias = biases ? Vector(p + "attn_k.bias", kDim, optional: true) : null,
+                    VBias = biases ? Vector(p + "attn_v.bias", vDim, optional: true) : null,
+                    O = Place(Matrix(p + "attn_output.weight", e, oDim)),
+                    FfnNorm = Vector(p + "ffn_norm.weight", e),
+                    Gate = Place(Matrix(p + "ffn_gate.weight", f, e)),
+                    Up = Place(Matrix(p + "ffn_up.weight", f, e)),
+                    Down = Place(Matrix(p + "ffn_down.weight", e, f)),
+                };
+            }
+            var outputNorm = Vector("output_norm.weight", e);
+            float[]? ropeFreqs = file.TryGetTensor("rope_freqs.weight", out _) ? Vector("rope_freqs.weight", cfg.RopeDimensionCount / 2) : null;
+            return new DenseTransformer(cfg, layers, embedding, output, outputNorm, ropeFreqs, options.MaxBatchTokens, pool, arena) { WeightBytes = weightBytes };
         }
-        var outputNorm = Vector("output_norm.weight", e);
-        float[]? ropeFreqs = file.TryGetTensor("rope_freqs.weight", out _) ? Vector("rope_freqs.weight", cfg.RopeDimensionCount / 2) : null;
-        return new DenseTransformer(cfg, layers, embedding, output, outputNorm, ropeFreqs, options.MaxBatchTokens, options.CreatePool())
-            { WeightBytes = weightBytes };
+        catch
+        {
+            arena?.Dispose();
+            pool.Dispose();
+            throw;
+        }
     }
 
     private static GgufTensorInfo Require(GgufFile file, string name) =>
@@ -474,6 +489,7 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
             FreeScratch();
             _logits?.Dispose();
             _scores?.Dispose();
+            _arena?.Dispose();
             _matmul.Dispose();
             _pool.Dispose();
         }

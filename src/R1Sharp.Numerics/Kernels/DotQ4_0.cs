@@ -9,22 +9,28 @@ internal static unsafe class DotQ4_0
 {
     public static float Dot(byte* w, in ActivationRow x, int blocks)
     {
+        if (!Simd.Avx2Path) return Scalar(w, x, blocks);
         sbyte* q = x.Q;
         float* d = x.D;
         int* sums = x.Sum;
-        if (Simd.Avx2Path)
+        var acc = Vector256<float>.Zero;
+        float offset = 0;
+        for (int b = 0; b < blocks; b++, w += 18, q += 32)
         {
-            var acc = Vector256<float>.Zero;
-            float offset = 0;
-            for (int b = 0; b < blocks; b++, w += 18, q += 32)
-            {
-                float scale = Simd.Half(w) * d[b];
-                var p = Simd.DotU8S8(Simd.Nibbles(Vector128.Load(w + 2)), Vector256.LoadAligned(q));
-                acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(scale), acc);
-                offset += scale * sums[b];
-            }
-            return Vector256.Sum(acc) - 8 * offset;
+            float scale = Simd.Half(w) * d[b];
+            var p = Simd.DotU8S8(Simd.Nibbles(Vector128.Load(w + 2)), Vector256.LoadAligned(q));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(scale), acc);
+            offset += scale * sums[b];
         }
+        return Vector256.Sum(acc) - 8 * offset;
+    }
+
+    /// <summary>Portable reference.</summary>
+    internal static float Scalar(byte* w, in ActivationRow x, int blocks)
+    {
+        sbyte* q = x.Q;
+        float* d = x.D;
+        int* sums = x.Sum;
         float sum = 0;
         for (int b = 0; b < blocks; b++, w += 18, q += 32)
         {

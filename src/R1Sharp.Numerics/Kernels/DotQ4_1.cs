@@ -9,21 +9,27 @@ internal static unsafe class DotQ4_1
 {
     public static float Dot(byte* w, in ActivationRow x, int blocks)
     {
+        if (!Simd.Avx2Path) return Scalar(w, x, blocks);
         sbyte* q = x.Q;
         float* d = x.D;
         float* sx = x.S;
         float offset = 0;
-        if (Simd.Avx2Path)
+        var acc = Vector256<float>.Zero;
+        for (int b = 0; b < blocks; b++, w += 20, q += 32)
         {
-            var acc = Vector256<float>.Zero;
-            for (int b = 0; b < blocks; b++, w += 20, q += 32)
-            {
-                var p = Simd.DotU8S8(Simd.Nibbles(Vector128.Load(w + 4)), Vector256.LoadAligned(q));
-                acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(Simd.Half(w) * d[b]), acc);
-                offset += Simd.Half(w + 2) * sx[b];
-            }
-            return Vector256.Sum(acc) + offset;
+            var p = Simd.DotU8S8(Simd.Nibbles(Vector128.Load(w + 4)), Vector256.LoadAligned(q));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(Simd.Half(w) * d[b]), acc);
+            offset += Simd.Half(w + 2) * sx[b];
         }
+        return Vector256.Sum(acc) + offset;
+    }
+
+    /// <summary>Portable reference.</summary>
+    internal static float Scalar(byte* w, in ActivationRow x, int blocks)
+    {
+        sbyte* q = x.Q;
+        float* d = x.D;
+        float* sx = x.S;
         float sum = 0;
         for (int b = 0; b < blocks; b++, w += 20, q += 32)
         {

@@ -10,38 +10,44 @@ internal static unsafe class DotQ4_K
 {
     public static float Dot(byte* w, in ActivationRow x, int blocks)
     {
+        if (!Simd.Avx2Path) return Scalar(w, x, blocks);
         sbyte* q = x.Q;
         float* dx = x.D;
         int* bs = x.Sum;
         float offset = 0;
-        if (Simd.Avx2Path)
+        var acc = Vector256<float>.Zero;
+        var m4 = Vector256.Create((byte)0x0F);
+        for (int b = 0; b < blocks; b++, w += 144, q += 256, bs += 16)
         {
-            var acc = Vector256<float>.Zero;
-            var m4 = Vector256.Create((byte)0x0F);
-            for (int b = 0; b < blocks; b++, w += 144, q += 256, bs += 16)
+            KScales.Unpack(w + 4, out ulong sc, out ulong mn);
+            int summ = 0;
+            for (int j = 0; j < 8; j++) summ += (int)((mn >> (8 * j)) & 0xFF) * (bs[2 * j] + bs[2 * j + 1]);
+            offset += Simd.Half(w + 2) * dx[b] * summ;
+            var sumi = Vector256<int>.Zero;
+            byte* qs = w + 16;
+            for (int k = 0; k < 4; k++, qs += 32)
             {
-                KScales.Unpack(w + 4, out ulong sc, out ulong mn);
-                int summ = 0;
-                for (int j = 0; j < 8; j++) summ += (int)((mn >> (8 * j)) & 0xFF) * (bs[2 * j] + bs[2 * j + 1]);
-                offset += Simd.Half(w + 2) * dx[b] * summ;
-                var sumi = Vector256<int>.Zero;
-                byte* qs = w + 16;
-                for (int k = 0; k < 4; k++, qs += 32)
-                {
-                    var raw = Vector256.Load(qs);
-                    var lo = raw & m4;
-                    var hi = (raw.AsUInt16() >> 4).AsByte() & m4;
-                    var p0 = Avx2.MultiplyAddAdjacent(lo, Vector256.LoadAligned(q + 64 * k));
-                    var p1 = Avx2.MultiplyAddAdjacent(hi, Vector256.LoadAligned(q + 64 * k + 32));
-                    var s0 = Vector256.Create((short)((sc >> (16 * k)) & 0xFF));
-                    var s1 = Vector256.Create((short)((sc >> (16 * k + 8)) & 0xFF));
-                    sumi = MulAdd(sumi, p0, s0);
-                    sumi = MulAdd(sumi, p1, s1);
-                }
-                acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(Simd.Half(w) * dx[b]), acc);
+                var raw = Vector256.Load(qs);
+                var lo = raw & m4;
+                var hi = (raw.AsUInt16() >> 4).AsByte() & m4;
+                var p0 = Avx2.MultiplyAddAdjacent(lo, Vector256.LoadAligned(q + 64 * k));
+                var p1 = Avx2.MultiplyAddAdjacent(hi, Vector256.LoadAligned(q + 64 * k + 32));
+                var s0 = Vector256.Create((short)((sc >> (16 * k)) & 0xFF));
+                var s1 = Vector256.Create((short)((sc >> (16 * k + 8)) & 0xFF));
+                sumi = MulAdd(sumi, p0, s0);
+                sumi = MulAdd(sumi, p1, s1);
             }
-            return Vector256.Sum(acc) - offset;
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(Simd.Half(w) * dx[b]), acc);
         }
+        return Vector256.Sum(acc) - offset;
+    }
+
+    /// <summary>Portable reference.</summary>
+    internal static float Scalar(byte* w, in ActivationRow x, int blocks)
+    {
+        sbyte* q = x.Q;
+        float* dx = x.D;
+        int* bs = x.Sum;
         float sum = 0;
         for (int b = 0; b < blocks; b++, w += 144, q += 256, bs += 16)
         {

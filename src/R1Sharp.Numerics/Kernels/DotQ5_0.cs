@@ -9,23 +9,29 @@ internal static unsafe class DotQ5_0
 {
     public static float Dot(byte* w, in ActivationRow x, int blocks)
     {
+        if (!Simd.Avx2Path) return Scalar(w, x, blocks);
         sbyte* q = x.Q;
         float* d = x.D;
         int* sums = x.Sum;
-        if (Simd.Avx2Path)
+        var acc = Vector256<float>.Zero;
+        float offset = 0;
+        for (int b = 0; b < blocks; b++, w += 22, q += 32)
         {
-            var acc = Vector256<float>.Zero;
-            float offset = 0;
-            for (int b = 0; b < blocks; b++, w += 22, q += 32)
-            {
-                float scale = Simd.Half(w) * d[b];
-                var u = Simd.Nibbles(Vector128.Load(w + 6)) | Simd.HighBits(*(uint*)(w + 2));
-                var p = Simd.DotU8S8(u, Vector256.LoadAligned(q));
-                acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(scale), acc);
-                offset += scale * sums[b];
-            }
-            return Vector256.Sum(acc) - 16 * offset;
+            float scale = Simd.Half(w) * d[b];
+            var u = Simd.Nibbles(Vector128.Load(w + 6)) | Simd.HighBits(*(uint*)(w + 2));
+            var p = Simd.DotU8S8(u, Vector256.LoadAligned(q));
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p), Vector256.Create(scale), acc);
+            offset += scale * sums[b];
         }
+        return Vector256.Sum(acc) - 16 * offset;
+    }
+
+    /// <summary>Portable reference.</summary>
+    internal static float Scalar(byte* w, in ActivationRow x, int blocks)
+    {
+        sbyte* q = x.Q;
+        float* d = x.D;
+        int* sums = x.Sum;
         float sum = 0;
         for (int b = 0; b < blocks; b++, w += 22, q += 32)
         {

@@ -10,44 +10,50 @@ internal static unsafe class DotQ6_K
 {
     public static float Dot(byte* w, in ActivationRow x, int blocks)
     {
+        if (!Simd.Avx2Path) return Scalar(w, x, blocks);
         sbyte* q = x.Q;
         float* dx = x.D;
         int* bs = x.Sum;
-        if (Simd.Avx2Path)
+        var acc = Vector256<float>.Zero;
+        var m4 = Vector256.Create((byte)0x0F);
+        var m3 = Vector256.Create((byte)0x03);
+        float offset = 0;
+        for (int b = 0; b < blocks; b++, w += 210, q += 256, bs += 16)
         {
-            var acc = Vector256<float>.Zero;
-            var m4 = Vector256.Create((byte)0x0F);
-            var m3 = Vector256.Create((byte)0x03);
-            float offset = 0;
-            for (int b = 0; b < blocks; b++, w += 210, q += 256, bs += 16)
+            sbyte* sc = (sbyte*)(w + 192);
+            float d = Simd.Half(w + 208) * dx[b];
+            int summ = 0;
+            for (int j = 0; j < 16; j++) summ += sc[j] * bs[j];
+            offset += d * 32 * summ;
+            var sumi = Vector256<int>.Zero;
+            for (int n = 0; n < 2; n++)
             {
-                sbyte* sc = (sbyte*)(w + 192);
-                float d = Simd.Half(w + 208) * dx[b];
-                int summ = 0;
-                for (int j = 0; j < 16; j++) summ += sc[j] * bs[j];
-                offset += d * 32 * summ;
-                var sumi = Vector256<int>.Zero;
-                for (int n = 0; n < 2; n++)
-                {
-                    byte* ql = w + 64 * n;
-                    var qh = Vector256.Load(w + 128 + 32 * n);
-                    var qla = Vector256.Load(ql);
-                    var qlb = Vector256.Load(ql + 32);
-                    sbyte* qq = q + 128 * n;
-                    sbyte* s = sc + 8 * n;
-                    var q1 = (qla & m4) | ((qh & m3).AsUInt16() << 4).AsByte();
-                    var q2 = (qlb & m4) | (((qh.AsUInt16() >> 2).AsByte() & m3).AsUInt16() << 4).AsByte();
-                    var q3 = ((qla.AsUInt16() >> 4).AsByte() & m4) | (((qh.AsUInt16() >> 4).AsByte() & m3).AsUInt16() << 4).AsByte();
-                    var q4 = ((qlb.AsUInt16() >> 4).AsByte() & m4) | (((qh.AsUInt16() >> 6).AsByte() & m3).AsUInt16() << 4).AsByte();
-                    sumi = DotQ4_K.MulAdd(sumi, Avx2.MultiplyAddAdjacent(q1, Vector256.LoadAligned(qq)), Scales(s[0], s[1]));
-                    sumi = DotQ4_K.MulAdd(sumi, Avx2.MultiplyAddAdjacent(q2, Vector256.LoadAligned(qq + 32)), Scales(s[2], s[3]));
-                    sumi = DotQ4_K.MulAdd(sumi, Avx2.MultiplyAddAdjacent(q3, Vector256.LoadAligned(qq + 64)), Scales(s[4], s[5]));
-                    sumi = DotQ4_K.MulAdd(sumi, Avx2.MultiplyAddAdjacent(q4, Vector256.LoadAligned(qq + 96)), Scales(s[6], s[7]));
-                }
-                acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(d), acc);
+                byte* ql = w + 64 * n;
+                var qh = Vector256.Load(w + 128 + 32 * n);
+                var qla = Vector256.Load(ql);
+                var qlb = Vector256.Load(ql + 32);
+                sbyte* qq = q + 128 * n;
+                sbyte* s = sc + 8 * n;
+                var q1 = (qla & m4) | ((qh & m3).AsUInt16() << 4).AsByte();
+                var q2 = (qlb & m4) | (((qh.AsUInt16() >> 2).AsByte() & m3).AsUInt16() << 4).AsByte();
+                var q3 = ((qla.AsUInt16() >> 4).AsByte() & m4) | (((qh.AsUInt16() >> 4).AsByte() & m3).AsUInt16() << 4).AsByte();
+                var q4 = ((qlb.AsUInt16() >> 4).AsByte() & m4) | (((qh.AsUInt16() >> 6).AsByte() & m3).AsUInt16() << 4).AsByte();
+                sumi = DotQ4_K.MulAdd(sumi, Avx2.MultiplyAddAdjacent(q1, Vector256.LoadAligned(qq)), Scales(s[0], s[1]));
+                sumi = DotQ4_K.MulAdd(sumi, Avx2.MultiplyAddAdjacent(q2, Vector256.LoadAligned(qq + 32)), Scales(s[2], s[3]));
+                sumi = DotQ4_K.MulAdd(sumi, Avx2.MultiplyAddAdjacent(q3, Vector256.LoadAligned(qq + 64)), Scales(s[4], s[5]));
+                sumi = DotQ4_K.MulAdd(sumi, Avx2.MultiplyAddAdjacent(q4, Vector256.LoadAligned(qq + 96)), Scales(s[6], s[7]));
             }
-            return Vector256.Sum(acc) - offset;
+            acc = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sumi), Vector256.Create(d), acc);
         }
+        return Vector256.Sum(acc) - offset;
+    }
+
+    /// <summary>Portable reference.</summary>
+    internal static float Scalar(byte* w, in ActivationRow x, int blocks)
+    {
+        sbyte* q = x.Q;
+        float* dx = x.D;
+        int* bs = x.Sum;
         float sum = 0;
         for (int b = 0; b < blocks; b++, w += 210, q += 256, bs += 16)
         {

@@ -9,27 +9,32 @@ internal static unsafe class DotQ8_0
 {
     public static float Dot(byte* w, in ActivationRow x, int blocks)
     {
+        if (!Simd.Avx2Path) return Scalar(w, x, blocks);
         sbyte* q = x.Q;
         float* d = x.D;
-        if (Simd.Avx2Path)
+        var acc0 = Vector256<float>.Zero;
+        var acc1 = Vector256<float>.Zero;
+        int b = 0;
+        for (; b + 1 < blocks; b += 2, w += 68, q += 64)
         {
-            var acc0 = Vector256<float>.Zero;
-            var acc1 = Vector256<float>.Zero;
-            int b = 0;
-            for (; b + 1 < blocks; b += 2, w += 68, q += 64)
-            {
-                var p0 = Simd.DotS8S8(Vector256.Load((sbyte*)(w + 2)), Vector256.LoadAligned(q));
-                var p1 = Simd.DotS8S8(Vector256.Load((sbyte*)(w + 36)), Vector256.LoadAligned(q + 32));
-                acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(Simd.Half(w) * d[b]), acc0);
-                acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p1), Vector256.Create(Simd.Half(w + 34) * d[b + 1]), acc1);
-            }
-            if (b < blocks)
-            {
-                var p0 = Simd.DotS8S8(Vector256.Load((sbyte*)(w + 2)), Vector256.LoadAligned(q));
-                acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(Simd.Half(w) * d[b]), acc0);
-            }
-            return Vector256.Sum(acc0 + acc1);
+            var p0 = Simd.DotS8S8(Vector256.Load((sbyte*)(w + 2)), Vector256.LoadAligned(q));
+            var p1 = Simd.DotS8S8(Vector256.Load((sbyte*)(w + 36)), Vector256.LoadAligned(q + 32));
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(Simd.Half(w) * d[b]), acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p1), Vector256.Create(Simd.Half(w + 34) * d[b + 1]), acc1);
         }
+        if (b < blocks)
+        {
+            var p0 = Simd.DotS8S8(Vector256.Load((sbyte*)(w + 2)), Vector256.LoadAligned(q));
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(p0), Vector256.Create(Simd.Half(w) * d[b]), acc0);
+        }
+        return Vector256.Sum(acc0 + acc1);
+    }
+
+    /// <summary>Portable reference.</summary>
+    internal static float Scalar(byte* w, in ActivationRow x, int blocks)
+    {
+        sbyte* q = x.Q;
+        float* d = x.D;
         float sum = 0;
         for (int b = 0; b < blocks; b++, w += 34, q += 32)
         {

@@ -7,13 +7,29 @@ namespace R1Sharp.Numerics.Kernels;
 /// <summary>Small SIMD building blocks shared by the dot-product kernels.</summary>
 internal static unsafe class Simd
 {
-    /// <summary>True when the AVX2 kernels can run (AVX2 + FMA); otherwise the scalar kernels run.</summary>
-    public static bool Avx2Path => s_avx2 && !ForceScalar;
+    /// <summary>The widest path this machine runs: 512-bit where AVX-512 F/BW is present and .NET accelerates Vector512
+    /// (it does not on CPUs that slow down with 512-bit code), else 256-bit with AVX2 + FMA, else scalar.</summary>
+    public static SimdPath Best { get; } =
+        !(Avx2.IsSupported && Fma.IsSupported) ? SimdPath.Scalar
+        : Avx512F.IsSupported && Avx512BW.IsSupported && Vector512.IsHardwareAccelerated ? SimdPath.V512
+        : SimdPath.V256;
 
-    private static readonly bool s_avx2 = Avx2.IsSupported && Fma.IsSupported;
+    /// <summary>The path the kernels take: <see cref="Best"/> unless a test forces another one.</summary>
+    public static SimdPath Path => Forced ?? Best;
 
-    /// <summary>Tests set this to run the portable scalar kernels on a machine with AVX2.</summary>
-    internal static bool ForceScalar;
+    /// <summary>Tests force a path to check each one against the scalar reference (only paths the machine supports).</summary>
+    internal static SimdPath? Forced;
+
+    /// <summary>Whether this machine can run <paramref name="path"/>.</summary>
+    public static bool IsSupported(SimdPath path) => path switch
+    {
+        SimdPath.Scalar => true,
+        SimdPath.V256 => Avx2.IsSupported && Fma.IsSupported,
+        _ => Avx2.IsSupported && Fma.IsSupported && Avx512F.IsSupported && Avx512BW.IsSupported,
+    };
+
+    /// <summary>True when a vector path runs (the row kernels' AVX2 code); false for the portable scalar kernels.</summary>
+    public static bool Avx2Path => Path != SimdPath.Scalar;
 
     /// <summary>Sums of 4 adjacent products u8*s8 into 8 int32 lanes (vpdpbusd with AVX-VNNI, else maddubs+madd).
     /// Without VNNI the int16 intermediate saturates above 32767: callers keep u*|s| pairs below that (u &lt;= 128).</summary>
@@ -58,6 +74,21 @@ internal static unsafe class Simd
         var mag = ((u & Vector256.Create(0x7fffu)) << 13).AsSingle() * Vector256.Create(5.192297e33f); // 2^112
         return (mag.AsUInt32() | sign).AsSingle();
     }
+
+    /// <summary>Sixteen F16 values -> float (as <see cref="HalfToFloat(Vector128{ushort})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> HalfToFloat(Vector256<ushort> h)
+    {
+        var u = Avx512F.ConvertToVector512UInt32(h);
+        var sign = (u & Vector512.Create(0x8000u)) << 16;
+        var mag = ((u & Vector512.Create(0x7fffu)) << 13).AsSingle() * Vector512.Create(5.192297e33f); // 2^112
+        return (mag.AsUInt32() | sign).AsSingle();
+    }
+
+    /// <summary>Sixteen BF16 values -> float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> BF16ToFloat(Vector256<ushort> h) =>
+        (Avx512F.ConvertToVector512UInt32(h) << 16).AsSingle();
 
     /// <summary>Eight BF16 values -> float.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -6,7 +6,7 @@ namespace R1Sharp.Tokenization.Templates;
 /// <summary>Python's <c>json.dumps(x, ensure_ascii=False, indent=..., separators=..., sort_keys=...)</c>, which is what
 /// HF transformers installs as the <c>tojson</c> filter for chat templates (jinja2's own tojson would HTML-escape
 /// and sort keys).</summary>
-internal static class JinjaJson
+public static class JinjaJson
 {
     public static string Dumps(object? value, string? indent = null, string? itemSeparator = null, string? keySeparator = null,
         bool sortKeys = false, bool ensureAscii = false)

@@ -2,9 +2,21 @@ using System.Globalization;
 
 namespace R1Sharp.Training.Data;
 
-/// <summary>Step-by-step working for the four operations, written the way it is done on paper: column addition
-/// and subtraction with carries and borrows, long multiplication by partial products, long division. Each
-/// method appends lines (no trailing newline handling needed by callers: lines are joined with '\n').</summary>
+/// <summary>
+/// Step-by-step working for the four operations, written so that a small transformer can execute it one token at a
+/// time: one line per column from the ones, each line naming its place (the model fetches the digits of that place),
+/// computing the column with the carry or borrow of the line before folded in, and ending with the digits written so
+/// far ("so 110"), so the result is a copy of the last line rather than digits gathered back in reverse:
+/// <code>
+/// 4721 + 389
+/// ones: 1+9=10, so 0
+/// tens: 2+8+1=11, so 10
+/// hundreds: 7+3+1=11, so 110
+/// thousands: 4+0+1=5, so 5110
+/// </code>
+/// The last column writes its whole value (a final carry needs no line of its own). Each method appends lines and
+/// returns the result.
+/// </summary>
 internal static class ArithmeticWorking
 {
     private static readonly string[] Places =
@@ -25,110 +37,94 @@ internal static class ArithmeticWorking
     /// <summary>a + b (both non-negative) column by column from the ones; returns the sum.</summary>
     public static long Add(List<string> lines, long a, long b)
     {
-        lines.Add($"Add {S(a)} + {S(b)} column by column from the ones.");
+        lines.Add($"{S(a)} + {S(b)}");
         int[] da = DigitsLowFirst(a), db = DigitsLowFirst(b);
         int n = Math.Max(da.Length, db.Length), carry = 0;
+        string written = "";
         for (int i = 0; i < n; i++)
         {
             int x = i < da.Length ? da[i] : 0, y = i < db.Length ? db[i] : 0;
             int s = x + y + carry;
-            string expr = carry > 0 ? $"{x} + {y} + {carry}" : $"{x} + {y}";
+            string expr = carry > 0 ? $"{x}+{y}+{carry}" : $"{x}+{y}";
+            written = (i == n - 1 ? S(s) : S(s % 10)) + written;
+            lines.Add($"{Place(i)}: {expr}={s}, so {written}");
             carry = s / 10;
-            lines.Add(carry > 0 ? $"{Place(i)}: {expr} = {s}, write {s % 10}, carry {carry}" : $"{Place(i)}: {expr} = {s}, write {s}");
         }
-        if (carry > 0) lines.Add($"{Place(n)}: carry {carry}, write {carry}");
-        long r = a + b;
-        lines.Add($"Result: {S(r)}");
-        return r;
+        return a + b;
     }
 
-    /// <summary>a - b with a &gt;= b &gt;= 0, column by column with borrows; returns the difference.</summary>
-    public static long SubtractNonNegative(List<string> lines, long a, long b)
+    /// <summary>a - b with a &gt;= b &gt;= 0, column by column with borrows; returns the difference. The digits written
+    /// keep their leading zeros ("so 0032"); the caller's result line drops them.</summary>
+    public static long Subtract(List<string> lines, long a, long b)
     {
         if (a < b) throw new ArgumentException("a must be at least b");
-        lines.Add($"Subtract {S(a)} - {S(b)} column by column from the ones.");
+        lines.Add($"{S(a)} - {S(b)}");
         int[] da = DigitsLowFirst(a), db = DigitsLowFirst(b);
         int borrow = 0;
+        string written = "";
         for (int i = 0; i < da.Length; i++)
         {
             int x = da[i], y = i < db.Length ? db[i] : 0;
-            string expr = borrow > 0 ? $"{x} - {y} - {borrow}" : $"{x} - {y}";
+            string expr = borrow > 0 ? $"{x}-{y}-{borrow}" : $"{x}-{y}";
             int d = x - y - borrow;
             if (d < 0)
             {
-                string expr2 = borrow > 0 ? $"{x + 10} - {y} - {borrow}" : $"{x + 10} - {y}";
-                lines.Add($"{Place(i)}: {expr} is negative, borrow: {expr2} = {d + 10}, write {d + 10}, borrow 1");
+                written = S(d + 10) + written;
+                lines.Add($"{Place(i)}: {expr} borrow, 1{expr}={d + 10}, so {written}");
                 borrow = 1;
             }
             else
             {
-                lines.Add($"{Place(i)}: {expr} = {d}, write {d}");
+                written = S(d) + written;
+                lines.Add($"{Place(i)}: {expr}={d}, so {written}");
                 borrow = 0;
             }
         }
-        long r = a - b;
-        lines.Add($"Result: {S(r)}");
-        return r;
+        return a - b;
     }
 
-    /// <summary>a - b for any non-negative a, b: when a &lt; b, computes b - a and negates.</summary>
-    public static long Subtract(List<string> lines, long a, long b)
-    {
-        if (a >= b) return SubtractNonNegative(lines, a, b);
-        lines.Add($"{S(a)} is less than {S(b)}, so compute {S(b)} - {S(a)} and make it negative.");
-        long r = SubtractNonNegative(lines, b, a);
-        lines.Add($"So {S(a)} - {S(b)} = {S(-r)}.");
-        return -r;
-    }
-
-    /// <summary>a × d for a single digit d (1..9), digit by digit with carries; returns the product.</summary>
+    /// <summary>a × d for a single digit d, digit by digit with the carry folded into the next digit; returns the product.</summary>
     public static long MultiplyByDigit(List<string> lines, long a, int d)
     {
-        lines.Add($"{S(a)} × {d}:");
+        if (d is < 0 or > 9) throw new ArgumentOutOfRangeException(nameof(d), "a single digit");
+        if (d == 0)
+        {
+            lines.Add($"{S(a)} * 0 = 0");
+            return 0;
+        }
+        lines.Add($"{S(a)} * {d}");
         int[] da = DigitsLowFirst(a);
         int carry = 0;
+        string written = "";
         for (int i = 0; i < da.Length; i++)
         {
             int p = da[i] * d + carry;
-            string expr = carry > 0 ? $"{da[i]} × {d} + {carry}" : $"{da[i]} × {d}";
-            bool last = i == da.Length - 1;
+            string expr = carry > 0 ? $"{da[i]}*{d}+{carry}" : $"{da[i]}*{d}";
+            written = (i == da.Length - 1 ? S(p) : S(p % 10)) + written;
+            lines.Add($"{Place(i)}: {expr}={p}, so {written}");
             carry = p / 10;
-            if (last) lines.Add($"{Place(i)}: {expr} = {p}, write {p}");
-            else lines.Add(carry > 0 ? $"{Place(i)}: {expr} = {p}, write {p % 10}, carry {carry}" : $"{Place(i)}: {expr} = {p}, write {p}");
         }
-        long r = a * d;
-        lines.Add($"{S(a)} × {d} = {S(r)}");
-        return r;
+        return a * d;
     }
 
-    /// <summary>a × b (non-negative) by partial products, one per non-zero digit of b, then column addition.</summary>
+    /// <summary>a × b (non-negative) by partial products, one per digit of b from the ones (shifted by its place),
+    /// each added to the running sum by columns.</summary>
     public static long Multiply(List<string> lines, long a, long b)
     {
-        if (a == 0 || b == 0)
-        {
-            lines.Add($"Anything times 0 is 0, so {S(a)} × {S(b)} = 0.");
-            return 0;
-        }
         int[] db = DigitsLowFirst(b);
-        var parts = new List<(int Digit, long Scale)>();
-        long scale = 1;
-        foreach (int d in db) { if (d != 0) parts.Add((d, scale)); scale *= 10; }
-        if (db.Length == 1) lines.Add($"Multiply {S(a)} × {S(b)} digit by digit.");
-        else lines.Add($"Multiply {S(a)} × {S(b)} by splitting {S(b)} into {string.Join(" and ", parts.Select(p => S(p.Digit * p.Scale)))}.");
-        long sum = 0;
-        var partials = new List<long>();
-        foreach (var (d, sc) in parts)
+        if (db.Length == 1) return MultiplyByDigit(lines, a, db[0]);
+        lines.Add($"{S(a)} * {S(b)}");
+        long sum = 0, scale = 1;
+        for (int i = 0; i < db.Length; i++, scale *= 10)
         {
-            long p = MultiplyByDigit(lines, a, d);
-            if (sc > 1)
+            long p = MultiplyByDigit(lines, a, db[i]);
+            if (scale > 1 && p != 0)
             {
-                p *= sc;
-                lines.Add($"so {S(a)} × {S(d * sc)} = {S(p)}");
+                p *= scale;
+                lines.Add($"{S(a)} * {S(db[i] * scale)} = {S(p)}");
             }
-            partials.Add(p);
+            if (p != 0) sum = sum == 0 ? p : Add(lines, sum, p);
         }
-        sum = partials[0];
-        for (int i = 1; i < partials.Count; i++) sum = Add(lines, sum, partials[i]);
         return sum;
     }
 
@@ -136,30 +132,30 @@ internal static class ArithmeticWorking
     public static (long Quotient, long Remainder) Divide(List<string> lines, long a, long b)
     {
         if (b <= 0) throw new ArgumentException("divisor must be positive");
-        lines.Add($"Divide {S(a)} ÷ {S(b)} by long division.");
+        lines.Add($"{S(a)} / {S(b)}");
         string digits = S(a);
         int pos = 0;
         long cur = 0;
         // Start with the shortest leading part that is at least b (or all digits when a < b).
-        while (pos < digits.Length && (cur < b || pos == 0))
+        while (pos < digits.Length)
         {
             cur = cur * 10 + (digits[pos] - '0');
             pos++;
             if (cur >= b) break;
         }
-        bool first = true;
+        string quotient = "";
         while (true)
         {
             long qd = cur / b, prod = qd * b, rem = cur - prod;
-            string head = first ? "" : $"bring down {digits[pos - 1]}: ";
-            lines.Add($"{head}{S(cur)} ÷ {S(b)} = {qd}, {qd} × {S(b)} = {S(prod)}, {S(cur)} - {S(prod)} = {S(rem)}");
-            first = false;
-            if (pos >= digits.Length) { cur = rem; break; }
+            quotient += S(qd);
+            string head = quotient.Length == 1 ? "" : $"bring down {digits[pos - 1]}: ";
+            lines.Add($"{head}{S(cur)}/{S(b)}={qd}, {qd}*{S(b)}={S(prod)}, {S(cur)}-{S(prod)}={S(rem)}, so {quotient}");
+            if (pos >= digits.Length) break;
             cur = rem * 10 + (digits[pos] - '0');
             pos++;
         }
-        long quotient = a / b, remainder = a % b;
-        lines.Add(remainder == 0 ? $"Result: {S(quotient)}" : $"Result: {S(quotient)} remainder {S(remainder)}");
-        return (quotient, remainder);
+        long q = a / b, r = a % b;
+        if (r != 0) lines.Add($"remainder {S(r)}");
+        return (q, r);
     }
 }

@@ -5,24 +5,27 @@ using R1Sharp.Gguf;
 namespace R1Sharp.Numerics.Tests.Kernels;
 
 /// <summary>
-/// Every dot kernel (SIMD and scalar) against a double-precision sum over the dequantized weight row and the
-/// dequantized converted activations: they must agree to float rounding, which pins down the integer arithmetic
-/// (offsets, scales, bit unpacking) exactly.
+/// Every row dot kernel on every path (scalar, 256-bit, 512-bit: each forced in turn, skipped where the machine lacks
+/// it; the quantized row kernels have one vector path, the float ones both) against a double-precision sum over the
+/// dequantized weight row and the dequantized converted activations: they must agree to float rounding, which pins
+/// down the integer arithmetic (offsets, scales, bit unpacking) exactly.
 /// </summary>
 [Collection("Simd")]
 public unsafe class DotKernelTests
 {
-    public static TheoryData<GgmlType, bool> Cases()
+    public static TheoryData<GgmlType, SimdPath> Cases()
     {
-        var d = new TheoryData<GgmlType, bool>();
-        foreach (var t in TestData.WeightTypes) { d.Add(t, false); d.Add(t, true); }
+        var d = new TheoryData<GgmlType, SimdPath>();
+        foreach (var t in TestData.WeightTypes)
+            foreach (var p in Enum.GetValues<SimdPath>()) d.Add(t, p);
         return d;
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void KernelEqualsDequantizedReference(GgmlType type, bool scalar)
+    public void KernelEqualsDequantizedReference(GgmlType type, SimdPath path)
     {
+        if (!Simd.IsSupported(path)) return;
         const int rows = 5, cols = 768;
         float[] wf = TestData.Gaussian(rows * cols, 7, 0.1f);
         byte[] wq = Quantizer.Quantize(type, wf, cols);
@@ -37,7 +40,7 @@ public unsafe class DotKernelTests
             act.Prepare(type, xp, cols, 1);
             float[] xd = DequantizedActivations(act, cols);
             var wr = new float[cols];
-            Simd.ForceScalar = scalar;
+            Simd.Forced = path;
             try
             {
                 for (int r = 0; r < rows; r++)
@@ -61,14 +64,15 @@ public unsafe class DotKernelTests
                     Assert.True(Math.Abs(got - exact) <= 2e-6 * scale + 1e-30, $"{type} row {r}: {got} vs {exact}");
                 }
             }
-            finally { Simd.ForceScalar = false; }
+            finally { Simd.Forced = null; }
         }
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void FourTokenKernelEqualsOneTokenKernel(GgmlType type, bool scalar)
+    public void FourTokenKernelEqualsOneTokenKernel(GgmlType type, SimdPath path)
     {
+        if (!Simd.IsSupported(path)) return;
         const int rows = 3, cols = 512, tokens = 4;
         byte[] wq = Quantizer.Quantize(type, TestData.Gaussian(rows * cols, 11, 0.1f), cols);
         float[] x = TestData.Gaussian(tokens * cols, 12);
@@ -81,7 +85,7 @@ public unsafe class DotKernelTests
             ActivationRow* x4 = stackalloc ActivationRow[4];
             float* y4 = stackalloc float[4];
             for (int i = 0; i < 4; i++) x4[i] = act.Row(i);
-            Simd.ForceScalar = scalar;
+            Simd.Forced = path;
             try
             {
                 for (int r = 0; r < rows; r++)
@@ -94,7 +98,7 @@ public unsafe class DotKernelTests
                     }
                 }
             }
-            finally { Simd.ForceScalar = false; }
+            finally { Simd.Forced = null; }
         }
     }
 
@@ -110,6 +114,70 @@ public unsafe class DotKernelTests
                 _ => row.Q[c] * row.D[c / 32],
             };
         return xd;
+    }
+
+    [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q4_1)]
+    [InlineData(GgmlType.Q4_K)]
+    public void VectorActivationQuantizationEqualsScalarBitForBit(GgmlType weightType)
+    {
+        if (!Simd.IsSupported(SimdPath.V256)) return;
+        const int cols = 1024, tokens = 3;
+        float[] x = TestData.Gaussian(tokens * cols, 31);
+        for (int i = 0; i < 200; i++) x[i * 7] = (i % 9 - 4) * 0.5f;   // rounding ties
+        Array.Clear(x, 256, 256);                                     // all-zero blocks
+        x[600] = -x[601] - 5; x[602] = -x[600];                      // +max and -max in one block: the first wins
+        var scalar = new QuantizedActivations();
+        var vector = new QuantizedActivations();
+        fixed (float* xp = x)
+        {
+            try
+            {
+                Simd.Forced = SimdPath.Scalar;
+                scalar.Prepare(weightType, xp, cols, tokens);
+                Simd.Forced = SimdPath.V256;
+                vector.Prepare(weightType, xp, cols, tokens);
+            }
+            finally { Simd.Forced = null; }
+        }
+        int block = scalar.DotType == GgmlType.Q8_K ? 256 : 32;
+        for (int t = 0; t < tokens; t++)
+        {
+            ActivationRow a = scalar.Row(t), b = vector.Row(t);
+            for (int c = 0; c < cols; c++) Assert.Equal(a.Q[c], b.Q[c]);
+            for (int k = 0; k < cols / block; k++) Assert.Equal(a.D[k], b.D[k]);
+            for (int k = 0; k < cols / (block == 256 ? 16 : 32); k++) Assert.Equal(a.Sum[k], b.Sum[k]);
+            if (a.S != null) for (int k = 0; k < cols / 32; k++) Assert.Equal(a.S[k], b.S[k]);
+            if (a.Sum16 != null) for (int k = 0; k < cols / 256 * 24; k++) Assert.Equal(a.Sum16[k], b.Sum16[k]);
+        }
+    }
+
+    [Theory]
+    [InlineData(GgmlType.Q8_0)]
+    [InlineData(GgmlType.Q5_1)]
+    [InlineData(GgmlType.Q6_K)]
+    [InlineData(GgmlType.BF16)]
+    public void ActivationsConvertedOnAPoolEqualOneThread(GgmlType weightType)
+    {
+        const int cols = 1024, tokens = 70; // several chunks of tokens
+        float[] x = TestData.Gaussian(tokens * cols, 41);
+        var one = new QuantizedActivations();
+        var many = new QuantizedActivations();
+        var pool = new ComputePool(3);
+        fixed (float* xp = x)
+        {
+            one.Prepare(weightType, xp, cols, tokens);
+            many.Prepare(weightType, xp, cols, tokens, pool);
+        }
+        for (int t = 0; t < tokens; t++)
+        {
+            ActivationRow a = one.Row(t), b = many.Row(t);
+            if (a.F != null) { for (int c = 0; c < cols; c++) Assert.Equal(a.F[c], b.F[c]); continue; }
+            for (int c = 0; c < cols; c++) Assert.Equal(a.Q[c], b.Q[c]);
+            for (int k = 0; k < cols / 256; k++) Assert.Equal(a.D[k], b.D[k]);
+            for (int k = 0; k < cols / 32; k++) Assert.Equal(a.Sum[k], b.Sum[k]);
+        }
     }
 
     [Fact]

@@ -21,17 +21,46 @@ public unsafe class MatMulTests
         GgmlType.F32 => 1e-5, GgmlType.F16 => 2e-3, GgmlType.BF16 => 8e-3, _ => 1.5e-2,
     };
 
+    public static TheoryData<GgmlType, SimdPath> TypesAndPaths()
+    {
+        var d = new TheoryData<GgmlType, SimdPath>();
+        foreach (var t in TestData.WeightTypes)
+            foreach (var p in Enum.GetValues<SimdPath>()) d.Add(t, p);
+        return d;
+    }
+
     [Theory]
     [MemberData(nameof(Types))]
-    public void MatchesDoublePrecisionReferenceForBatches1To9(GgmlType type)
+    public void MatchesDoublePrecisionReferenceForBatches1To9(GgmlType type) =>
+        CheckForward(type, rows: 67, place: false); // rows not a multiple of any tile size: the row kernels
+
+    /// <summary>Weights placed in a <see cref="WeightArena"/> (16-row tiles for the quantized types on a vector path),
+    /// on each path the machine supports.</summary>
+    [Theory]
+    [MemberData(nameof(TypesAndPaths))]
+    public void PlacedWeightsMatchDoublePrecisionReference(GgmlType type, SimdPath path)
     {
-        const int rows = 67, cols = 512; // rows not a multiple of any tile size
+        if (!Simd.IsSupported(path)) return;
+        Simd.Forced = path;
+        try { CheckForward(type, rows: 48, place: true); }
+        finally { Simd.Forced = null; }
+    }
+
+    private static void CheckForward(GgmlType type, int rows, bool place)
+    {
+        const int cols = 512;
         float[] wf = TestData.Gaussian(rows * cols, 1, 0.05f);
         byte[] wq = Quantizer.Quantize(type, wf, cols);
         using var matmul = new MatMul(ComputePool.Shared);
+        using var arena = new WeightArena();
         fixed (byte* wp = wq)
         {
             var w = new WeightMatrix(wp, type, rows, cols);
+            if (place)
+            {
+                w = arena.Place(w, ComputePool.Shared);
+                Assert.Equal(RowTiles.Supports(type) && Simd.Path != SimdPath.Scalar, w.Tiled);
+            }
             float[] deq = w.ToFloat32(); // the exact weights the kernel sees
             for (int batch = 1; batch <= 9; batch++)
             {
