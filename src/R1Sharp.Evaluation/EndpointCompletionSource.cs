@@ -11,7 +11,7 @@ namespace R1Sharp.Evaluation;
 /// <summary>
 /// Samples completions from any OpenAI-compatible server (`r1 serve`, llama-server, vLLM, DeepSeek's API) through
 /// POST /v1/chat/completions: the question as one user turn, the k samples of a problem as k requests, at most
-/// <paramref name="concurrency"/> requests in flight over all problems. The thought is taken from
+/// `concurrency` requests in flight over all problems. The thought is taken from
 /// <c>reasoning_content</c> (or <c>reasoning</c>), else from <c>&lt;think&gt;...&lt;/think&gt;</c> in the content.
 /// temperature and top_p are always sent (R1Sharp's defaults unless set: the values the summary reports); the other
 /// sampling fields only when set (a server that lacks one of them may refuse it). Seeds: sample i of

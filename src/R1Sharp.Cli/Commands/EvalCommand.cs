@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 eval`: pass@1 over k samples, majority vote (cons@k) and pass@k on a JSONL dataset (docs/evaluation.md).</summary>
-public sealed class EvalCommand : ICliCommand
+internal sealed class EvalCommand : ICliCommand
 {
     public int Order => 75;
 

@@ -12,7 +12,7 @@ namespace R1Sharp.Cli.Commands;
 /// `r1 grad --model M.gguf --data D.jsonl --out G.gguf`: loss and gradients over all rows as one batch, for the
 /// next-token objective (sft, default) or GRPO's (`--objective grpo`, docs/training.md).
 /// </summary>
-public sealed class GradCommand : ICliCommand
+internal sealed class GradCommand : ICliCommand
 {
     public int Order => 72;
 

@@ -8,7 +8,7 @@ using R1Sharp.Numerics.Kernels;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 train sft ...`: supervised fine-tuning with checkpoints that survive a kill (docs/training.md).</summary>
-public sealed class TrainCommand : ICliCommand
+internal sealed class TrainCommand : ICliCommand
 {
     public int Order => 70;
 

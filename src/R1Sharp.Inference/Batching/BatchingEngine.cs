@@ -20,7 +20,7 @@ namespace R1Sharp.Inference.Batching;
 /// think-tag bans of <see cref="ThinkTags"/> (docs/thinking.md), a streaming decoder and a
 /// <see cref="StopStringMatcher"/>, and optionally an <see cref="ITokenConstraint"/> on the answer.
 /// Works on any <see cref="ILanguageModel"/> with its tokenizer and chat template (no file needed: a trainer's live
-/// weights do); <paramref name="owned"/> (e.g. the model and its file) is disposed with the engine.
+/// weights do); <c>owned</c> (e.g. the model and its file) is disposed with the engine.
 /// </summary>
 public sealed class BatchingEngine : IGenerationEngine
 {
@@ -39,6 +39,7 @@ public sealed class BatchingEngine : IGenerationEngine
     private readonly string? _bosText;
     private volatile bool _stopping;
 
+    /// <summary>Starts an engine over a loaded network (see the class summary); <paramref name="owned"/> is disposed with it.</summary>
     public BatchingEngine(ILanguageModel model, Tokenizer tokenizer, ChatTemplate? template, string modelName,
         BatchingOptions? options = null, IDisposable? owned = null)
     {
@@ -77,15 +78,23 @@ public sealed class BatchingEngine : IGenerationEngine
         }
     }
 
+    /// <inheritdoc/>
     public string ModelName { get; }
+    /// <inheritdoc/>
     public int ContextLength { get; }
+    /// <inheritdoc/>
     public int Slots => _slots.Length;
+    /// <inheritdoc/>
     public int VocabSize { get; }
+    /// <inheritdoc/>
     public EngineMetrics Metrics { get; } = new();
+    /// <summary>The model's tokenizer.</summary>
     public Tokenizer Tokenizer => _tokenizer;
 
+    /// <inheritdoc/>
     public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages) => PrepareChat(messages, null);
 
+    /// <inheritdoc/>
     public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages, IReadOnlyList<ToolDefinition>? tools)
     {
         if (_template is null) throw new InvalidOperationException("the model has no chat template");
@@ -93,14 +102,18 @@ public sealed class BatchingEngine : IGenerationEngine
         return new PreparedPrompt(Encode(text), text.TrimEnd().EndsWith(ReasoningSplitter.OpenTag, StringComparison.Ordinal));
     }
 
+    /// <inheritdoc/>
     public ToolCallSyntax ToolCalls => ToolCallSyntax.ForTemplate(_template?.Source);
 
+    /// <inheritdoc/>
     public int? SpecialToken(string text) =>
         _tokenizer.FindToken(text) is int id && id < VocabSize && _tokenizer.GetTokenType(id) is not (TokenType.Normal or TokenType.Byte) ? id : null;
 
+    /// <inheritdoc/>
     public Func<ITokenConstraint> CreateConstraint(GrammarExpr answer, JsonGrammarOptions? options = null) =>
         GrammarConstraint.Factory(Grammar.Compile(answer, options), _tokenizer);
 
+    /// <inheritdoc/>
     public PreparedPrompt PrepareCompletion(string prompt) => new(Encode(prompt), false);
 
     // The templates write BOS themselves; add it only when the model wants one and the text does not start with it.
@@ -110,6 +123,7 @@ public sealed class BatchingEngine : IGenerationEngine
         return Bounded(text, addBos, parseSpecial: true);
     }
 
+    /// <inheritdoc/>
     public int[] Tokenize(string text, bool addSpecial, bool parseSpecial) => Bounded(text, addSpecial && _tokenizer.AddBos, parseSpecial);
 
     // At most ContextLength - 1 prompt tokens fit (one must be left to generate): tokenizing stops past that, and a
@@ -117,10 +131,13 @@ public sealed class BatchingEngine : IGenerationEngine
     private int[] Bounded(string text, bool addBos, bool parseSpecial) =>
         _tokenizer.EncodeAtMost(text, ContextLength - 1, addBos, parseSpecial) ?? throw new ContextLengthExceededException(ContextLength);
 
+    /// <inheritdoc/>
     public string Detokenize(ReadOnlySpan<int> tokens) => _tokenizer.Decode(tokens);
 
+    /// <inheritdoc/>
     public byte[] TokenBytes(int token) => _tokenizer.TokenBytes(token).ToArray();
 
+    /// <inheritdoc/>
     public ChannelReader<GenerationUpdate> Submit(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
@@ -505,6 +522,8 @@ public sealed class BatchingEngine : IGenerationEngine
         try { slot.Sequence?.Truncate(0); } catch (Exception) { slot.Sequence = null; }
     }
 
+    /// <summary>Stops the scheduler; queued and running requests end with an <see cref="ObjectDisposedException"/> on
+    /// their channel. Disposes what the engine owns.</summary>
     public void Dispose()
     {
         if (_stopping) return;

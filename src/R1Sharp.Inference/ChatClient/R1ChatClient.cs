@@ -21,8 +21,10 @@ namespace R1Sharp.Inference.ChatClient;
 /// </summary>
 public sealed class R1ChatClient(IGenerationEngine engine, bool ownsEngine = false) : IChatClient
 {
+    /// <summary>Provider "r1sharp" and the model's name.</summary>
     public ChatClientMetadata Metadata { get; } = new("r1sharp", null, engine.ModelName);
 
+    /// <inheritdoc/>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -31,6 +33,7 @@ public sealed class R1ChatClient(IGenerationEngine engine, bool ownsEngine = fal
         return updates.ToChatResponse();
     }
 
+    /// <inheritdoc/>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -168,6 +171,7 @@ public sealed class R1ChatClient(IGenerationEngine engine, bool ownsEngine = fal
         };
     }
 
+    /// <inheritdoc/>
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
         : serviceType == typeof(ChatClientMetadata) ? Metadata
@@ -175,6 +179,7 @@ public sealed class R1ChatClient(IGenerationEngine engine, bool ownsEngine = fal
         : serviceType.IsInstanceOfType(this) ? this
         : null;
 
+    /// <summary>Disposes the engine when this client owns it.</summary>
     public void Dispose()
     {
         if (ownsEngine) engine.Dispose();

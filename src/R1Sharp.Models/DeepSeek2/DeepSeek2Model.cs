@@ -14,7 +14,7 @@ namespace R1Sharp.Models.DeepSeek2;
 /// score(s) = scale * ((W_k,h^T q_nope,h) . c_s + q_pe,h . k_pe_s); out_h = W_v,h (sum_s p(s) c_s).
 /// This equals the expanded computation (k_nope = W_k c, v = W_v c) without ever materializing per-head keys/values.
 /// </summary>
-public sealed unsafe class DeepSeek2Model : ILanguageModel
+internal sealed unsafe class DeepSeek2Model : ILanguageModel
 {
     private readonly GgufFile _file;
     private readonly DeepSeek2Layer[] _layers = [];

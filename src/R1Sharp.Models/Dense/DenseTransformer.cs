@@ -13,7 +13,7 @@ namespace R1Sharp.Models.Dense;
 /// logits = Wout·n(x) (Wout = token_embd when `output.weight` is absent). Grouped-query attention, causal.
 /// All tokens of all items of a step go through each matrix product as one batch.
 /// </summary>
-public sealed unsafe partial class DenseTransformer : ILanguageModel
+internal sealed unsafe partial class DenseTransformer : ILanguageModel
 {
     private sealed class Layer
     {

@@ -30,4 +30,4 @@ namespace R1Sharp.Server.Api;
 [JsonSerializable(typeof(Ollama.OllamaVersion))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(long))]
-public sealed partial class ServerJsonContext : JsonSerializerContext;
+internal sealed partial class ServerJsonContext : JsonSerializerContext;
