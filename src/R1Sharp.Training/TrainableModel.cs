@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using R1Sharp.Training.Kernels;
 using R1Sharp.Numerics.Kernels;
+using R1Sharp.Numerics.Layers;
 using R1Sharp.Models;
 using R1Sharp.Models.Dense;
 
@@ -33,7 +34,7 @@ public sealed unsafe class TrainableModel : IDisposable
     private TensorSlab? _activations;
     private SlabTensor _final = null!, _lnf = null!, _rstdf = null!, _logits = null!, _rowLosses = null!;
     private SlabTensor _dResid = null!, _dLn = null!, _dQ = null!, _dK = null!, _dV = null!, _dAttY = null!, _dGate = null!, _dUp = null!, _dH = null!, _attScratch = null!, _wT = null!;
-    private float* _ropeTable;
+    private float* _ropeCos, _ropeSin; // [ContextLength, head/2] angles per position
     private int* _tokens, _targets;
     private float* _weights;
     private int _b, _t; // shape of the last forward pass
@@ -65,9 +66,10 @@ public sealed unsafe class TrainableModel : IDisposable
         Parameters.Allocate();
         if (withGradients) Gradients.Allocate();
         int half = config.KeyLength / 2;
-        float[] table = Rope.Table(config.ContextLength, config.KeyLength, config.RopeFreqBase);
-        _ropeTable = (float*)NativeMemory.AlignedAlloc((nuint)(table.Length * sizeof(float)), 64);
-        table.CopyTo(new Span<float>(_ropeTable, config.ContextLength * half * 2));
+        _ropeCos = (float*)NativeMemory.AlignedAlloc((nuint)((long)config.ContextLength * half * sizeof(float)), 64);
+        _ropeSin = (float*)NativeMemory.AlignedAlloc((nuint)((long)config.ContextLength * half * sizeof(float)), 64);
+        for (int pos = 0; pos < config.ContextLength; pos++)
+            Rope.Angles(pos, config.KeyLength, config.RopeFreqBase, 1f, null, _ropeCos + (long)pos * half, _ropeSin + (long)pos * half);
     }
 
     /// <summary>Throws <see cref="ArgumentException"/> with a clear message if training cannot build the configuration:
@@ -222,7 +224,7 @@ public sealed unsafe class TrainableModel : IDisposable
             Layer p = _layers[l];
             LayerActs a = _acts[l];
             Profile?.Begin();
-            RmsNorm.Forward(_pool, a.Ln1.Data, a.Rstd1.Data, a.Resid.Data, p.AttnNorm.Data, n, c, sh.RmsEpsilon);
+            RmsNorm.Forward(_pool, a.Resid.Data, p.AttnNorm.Data, a.Ln1.Data, a.Rstd1.Data, n, c, sh.RmsEpsilon);
             Profile?.End(KernelProfile.Norm);
             Profile?.Begin();
             Linear.Forward(_pool, a.Q.Data, a.Ln1.Data, p.Q.Data, Bias(p.QBias), n, c, sh.QueryDim, wT);
@@ -234,10 +236,10 @@ public sealed unsafe class TrainableModel : IDisposable
             Linear.Forward(_pool, a.V.Data, a.Ln1.Data, p.V.Data, Bias(p.VBias), n, c, sh.KeyDim, wT);
             Profile?.End(KernelProfile.MatmulFwd);
             Profile?.Begin();
-            Rope.Apply(a.Q.Data, n, t, sh.HeadCount, sh.KeyLength, sh.RopeStyle == RopeStyle.Neox, _ropeTable, inverse: false);
+            ApplyRope(a.Q.Data, n, t, sh.HeadCount, backward: false);
             Profile?.End(KernelProfile.Rope);
             Profile?.Begin();
-            Rope.Apply(a.K.Data, n, t, sh.HeadCountKv, sh.KeyLength, sh.RopeStyle == RopeStyle.Neox, _ropeTable, inverse: false);
+            ApplyRope(a.K.Data, n, t, sh.HeadCountKv, backward: false);
             Profile?.End(KernelProfile.Rope);
             Profile?.Begin();
             Attention.Forward(_pool, a.AttY.Data, a.Att.Data, a.Q.Data, a.K.Data, a.V.Data, b, t, sh.HeadCount, sh.HeadCountKv, sh.KeyLength);
@@ -249,7 +251,7 @@ public sealed unsafe class TrainableModel : IDisposable
             AddInPlace(a.Resid2.Data, a.Resid.Data, (long)n * c);
             Profile?.End(KernelProfile.Add);
             Profile?.Begin();
-            RmsNorm.Forward(_pool, a.Ln2.Data, a.Rstd2.Data, a.Resid2.Data, p.FfnNorm.Data, n, c, sh.RmsEpsilon);
+            RmsNorm.Forward(_pool, a.Resid2.Data, p.FfnNorm.Data, a.Ln2.Data, a.Rstd2.Data, n, c, sh.RmsEpsilon);
             Profile?.End(KernelProfile.Norm);
             Profile?.Begin();
             Linear.Forward(_pool, a.Gate.Data, a.Ln2.Data, p.Gate.Data, null, n, c, f, wT);
@@ -258,7 +260,7 @@ public sealed unsafe class TrainableModel : IDisposable
             Linear.Forward(_pool, a.Up.Data, a.Ln2.Data, p.Up.Data, null, n, c, f, wT);
             Profile?.End(KernelProfile.MatmulFwd);
             Profile?.Begin();
-            SwiGlu.Forward(_pool, a.H.Data, a.Gate.Data, a.Up.Data, (long)n * f);
+            SwiGlu.Forward(_pool, a.Gate.Data, a.Up.Data, a.H.Data, (long)n * f);
             Profile?.End(KernelProfile.SwiGlu);
             float* next = l + 1 < sh.LayerCount ? _acts[l + 1].Resid.Data : _final.Data;
             Profile?.Begin();
@@ -269,7 +271,7 @@ public sealed unsafe class TrainableModel : IDisposable
             Profile?.End(KernelProfile.Add);
         }
         Profile?.Begin();
-        RmsNorm.Forward(_pool, _lnf.Data, _rstdf.Data, _final.Data, Parameters["output_norm.weight"].Data, n, c, sh.RmsEpsilon);
+        RmsNorm.Forward(_pool, _final.Data, Parameters["output_norm.weight"].Data, _lnf.Data, _rstdf.Data, n, c, sh.RmsEpsilon);
         Profile?.End(KernelProfile.Norm);
         Profile?.Begin();
         Linear.Forward(_pool, _logits.Data, _lnf.Data, OutputWeight, null, n, c, v, wT);
@@ -337,10 +339,10 @@ public sealed unsafe class TrainableModel : IDisposable
                                b, t, sh.HeadCount, sh.HeadCountKv, sh.KeyLength, _attScratch.Data);
             Profile?.End(KernelProfile.AttnBwd);
             Profile?.Begin();
-            Rope.Apply(_dQ.Data, n, t, sh.HeadCount, sh.KeyLength, sh.RopeStyle == RopeStyle.Neox, _ropeTable, inverse: true);
+            ApplyRope(_dQ.Data, n, t, sh.HeadCount, backward: true);
             Profile?.End(KernelProfile.Rope);
             Profile?.Begin();
-            Rope.Apply(_dK.Data, n, t, sh.HeadCountKv, sh.KeyLength, sh.RopeStyle == RopeStyle.Neox, _ropeTable, inverse: true);
+            ApplyRope(_dK.Data, n, t, sh.HeadCountKv, backward: true);
             Profile?.End(KernelProfile.Rope);
             Profile?.Begin();
             Linear.Backward(_pool, dLn, g.Q.Data, Bias(g.QBias), _dQ.Data, a.Ln1.Data, p.Q.Data, n, c, sh.QueryDim, accumulateDx: false);
@@ -361,6 +363,19 @@ public sealed unsafe class TrainableModel : IDisposable
     }
 
     private static float* Bias(SlabTensor? t) => t == null ? null : t.Data;
+
+    /// <summary>Rope forward (or backward) in place on x[n, heads*head]; row r of a [B, T] batch is at position r % t.</summary>
+    private void ApplyRope(float* x, int n, int t, int heads, bool backward)
+    {
+        int d = Config.KeyLength, half = d / 2;
+        bool neox = Config.RopeStyle == RopeStyle.Neox;
+        for (int row = 0; row < n; row++)
+        {
+            float* v = x + (long)row * heads * d, cos = _ropeCos + (long)(row % t) * half, sin = _ropeSin + (long)(row % t) * half;
+            if (backward) Rope.Backward(v, heads, d, d, neox, cos, sin);
+            else Rope.Forward(v, heads, d, d, neox, cos, sin);
+        }
+    }
 
     private static void AddInPlace(float* y, float* x, long len)
     {
@@ -383,7 +398,8 @@ public sealed unsafe class TrainableModel : IDisposable
         FreeActivations();
         Parameters.Dispose();
         Gradients.Dispose();
-        if (_ropeTable != null) NativeMemory.AlignedFree(_ropeTable);
-        _ropeTable = null;
+        if (_ropeCos != null) NativeMemory.AlignedFree(_ropeCos);
+        if (_ropeSin != null) NativeMemory.AlignedFree(_ropeSin);
+        _ropeCos = _ropeSin = null;
     }
 }

@@ -5,7 +5,8 @@ using R1Sharp.Numerics.Kernels;
 namespace R1Sharp.Training.Tests;
 
 /// <summary>
-/// Finite-difference checks of every backward kernel: for a random projection L = sum(r * y) of a kernel's output,
+/// Finite-difference checks of the training-only backward kernels (the shared layer ops, RmsNorm, Rope and SwiGLU,
+/// are checked with their forward passes in R1Sharp.Numerics.Tests/Layers): for a random projection L = sum(r * y) of a kernel's output,
 /// each analytic gradient entry must match (L(p + h) - L(p - h)) / 2h.
 /// </summary>
 public unsafe class GradientCheckTests
@@ -56,41 +57,6 @@ public unsafe class GradientCheckTests
     }
 
     [Fact]
-    public void RmsNormBackward()
-    {
-        var rng = new Xoshiro256StarStar(2);
-        int n = 5, c = 24;
-        float[] x = Random(rng, n * c), w = Random(rng, c), r = Random(rng, n * c), y = new float[n * c], rstd = new float[n];
-        double Loss()
-        {
-            fixed (float* px = x, pw = w, py = y, prs = rstd) RmsNorm.Forward(ComputePool.Shared, py, prs, px, pw, n, c, 1e-5f);
-            return Dot(y, r);
-        }
-        Loss();
-        float[] dx = new float[n * c], dw = new float[c];
-        fixed (float* pdx = dx, pdw = dw, pr = r, px = x, pw = w, prs = rstd) RmsNorm.Backward(ComputePool.Shared, pdx, pdw, pr, px, pw, prs, n, c);
-        Check("dx", x, dx, Loss);
-        Check("dw", w, dw, Loss);
-    }
-
-    [Theory, InlineData(true), InlineData(false)]
-    public void RopeBackward(bool neox)
-    {
-        var rng = new Xoshiro256StarStar(3);
-        int t = 6, heads = 2, d = 8, n = 2 * t;
-        float[] table = Rope.Table(t, d, 100f), x = Random(rng, n * heads * d), r = Random(rng, n * heads * d);
-        double Loss()
-        {
-            float[] y = (float[])x.Clone();
-            fixed (float* py = y, pt = table) Rope.Apply(py, n, t, heads, d, neox, pt, inverse: false);
-            return Dot(y, r);
-        }
-        float[] dx = (float[])r.Clone();
-        fixed (float* p = dx, pt = table) Rope.Apply(p, n, t, heads, d, neox, pt, inverse: true);
-        Check("dx", x, dx, Loss);
-    }
-
-    [Fact]
     public void AttentionBackward()
     {
         var rng = new Xoshiro256StarStar(4);
@@ -109,23 +75,6 @@ public unsafe class GradientCheckTests
         Check("dq", q, dq, Loss);
         Check("dk", k, dk, Loss);
         Check("dv", v, dv, Loss);
-    }
-
-    [Fact]
-    public void SwiGluBackward()
-    {
-        var rng = new Xoshiro256StarStar(5);
-        int len = 40;
-        float[] g = Random(rng, len, 2), u = Random(rng, len), r = Random(rng, len), y = new float[len];
-        double Loss()
-        {
-            fixed (float* py = y, pg = g, pu = u) SwiGlu.Forward(ComputePool.Shared, py, pg, pu, len);
-            return Dot(y, r);
-        }
-        float[] dg = new float[len], du = new float[len];
-        fixed (float* pdg = dg, pdu = du, pr = r, pg = g, pu = u) SwiGlu.Backward(ComputePool.Shared, pdg, pdu, pr, pg, pu, len);
-        Check("dg", g, dg, Loss, h: 1e-3f);
-        Check("du", u, du, Loss, h: 1e-3f);
     }
 
     [Fact]
