@@ -1,3 +1,4 @@
+using R1Sharp.TestSupport;
 using R1Sharp.Training.Kernels;
 using R1Sharp.Numerics;
 using R1Sharp.Numerics.Kernels;
@@ -14,28 +15,6 @@ public unsafe class GradientCheckTests
     private static float[] Random(Xoshiro256StarStar rng, int n, double scale = 1) =>
         Enumerable.Range(0, n).Select(_ => (float)(rng.NextGaussian() * scale)).ToArray();
 
-    private static double Dot(float[] a, float[] b)
-    {
-        double s = 0;
-        for (int i = 0; i < a.Length; i++) s += (double)a[i] * b[i];
-        return s;
-    }
-
-    /// <summary>Compares analytic[i] with the central difference of <paramref name="loss"/> in p[i] for every i.</summary>
-    private static void Check(string what, float[] p, float[] analytic, Func<double> loss, float h = 1e-2f, double tol = 2e-2)
-    {
-        double max = analytic.Max(x => Math.Abs(x)) + 1e-6;
-        for (int i = 0; i < p.Length; i++)
-        {
-            float keep = p[i];
-            p[i] = keep + h; double up = loss();
-            p[i] = keep - h; double down = loss();
-            p[i] = keep;
-            double fd = (up - down) / (2 * h);
-            Assert.True(Math.Abs(fd - analytic[i]) <= tol * Math.Max(max, 1e-3), $"{what}[{i}]: analytic {analytic[i]}, finite difference {fd}");
-        }
-    }
-
     [Fact]
     public void Matmul()
     {
@@ -46,14 +25,14 @@ public unsafe class GradientCheckTests
         double Loss()
         {
             fixed (float* px = x, pw = w, pb = b, py = y, ps = scratch) Linear.Forward(ComputePool.Shared, py, px, pw, pb, n, c, oc, ps);
-            return Dot(y, r);
+            return GradientCheck.Dot(y, r);
         }
         float[] dx = new float[n * c], dw = new float[oc * c], db = new float[oc];
         fixed (float* pdx = dx, pdw = dw, pdb = db, pr = r, px = x, pw = w)
             Linear.Backward(ComputePool.Shared, pdx, pdw, pdb, pr, px, pw, n, c, oc, accumulateDx: false);
-        Check("dx", x, dx, Loss);
-        Check("dW", w, dw, Loss);
-        Check("dbias", b, db, Loss);
+        GradientCheck.Check("dx", x, dx, Loss);
+        GradientCheck.Check("dW", w, dw, Loss);
+        GradientCheck.Check("dbias", b, db, Loss);
     }
 
     [Fact]
@@ -66,15 +45,15 @@ public unsafe class GradientCheckTests
         double Loss()
         {
             fixed (float* py = y, pa = att, pq = q, pk = k, pv = v) Attention.Forward(ComputePool.Shared, py, pa, pq, pk, pv, b, t, h, kv, d);
-            return Dot(y, r);
+            return GradientCheck.Dot(y, r);
         }
         Loss();
         float[] dq = new float[q.Length], dk = new float[k.Length], dv = new float[v.Length], scratch = new float[b * kv * t];
         fixed (float* pdq = dq, pdk = dk, pdv = dv, pr = r, pa = att, pq = q, pk = k, pv = v, ps = scratch)
             Attention.Backward(ComputePool.Shared, pdq, pdk, pdv, pr, pa, pq, pk, pv, b, t, h, kv, d, ps);
-        Check("dq", q, dq, Loss);
-        Check("dk", k, dk, Loss);
-        Check("dv", v, dv, Loss);
+        GradientCheck.Check("dq", q, dq, Loss);
+        GradientCheck.Check("dk", k, dk, Loss);
+        GradientCheck.Check("dv", v, dv, Loss);
     }
 
     [Fact]
@@ -102,7 +81,7 @@ public unsafe class GradientCheckTests
         float[] dz = (float[])z.Clone();
         fixed (float* pz = dz, pw = weights, pl = losses) fixed (int* pt = targets)
             CrossEntropy.ForwardBackward(ComputePool.Shared, pz, pt, pw, pl, n, v, 0.25f, writeGradient: true);
-        Check("dlogits", z, dz, Loss, h: 1e-3f);
+        GradientCheck.Check("dlogits", z, dz, Loss, h: 1e-3f);
     }
 
     [Fact]
@@ -115,11 +94,11 @@ public unsafe class GradientCheckTests
         double Loss()
         {
             fixed (float* px = x, pt = table) fixed (int* tk = tokens) Embedding.Forward(px, pt, tk, n, c);
-            return Dot(x, r);
+            return GradientCheck.Dot(x, r);
         }
         float[] dt = new float[vocab * c];
         fixed (float* pd = dt, pr = r) fixed (int* tk = tokens) Embedding.Backward(pd, pr, tk, n, c);
-        Check("dtable", table, dt, Loss);
+        GradientCheck.Check("dtable", table, dt, Loss);
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using R1Sharp.TestSupport;
 using R1Sharp.Numerics.Kernels;
 using R1Sharp.Numerics.Layers;
 
@@ -12,33 +13,11 @@ public unsafe class LayerOpTests
     private static float[] Random(Xoshiro256StarStar rng, int n, double scale = 1) =>
         Enumerable.Range(0, n).Select(_ => (float)(rng.NextGaussian() * scale)).ToArray();
 
-    private static double Dot(float[] a, float[] b)
-    {
-        double s = 0;
-        for (int i = 0; i < a.Length; i++) s += (double)a[i] * b[i];
-        return s;
-    }
-
     private static void AssertClose(double[] expected, float[] actual, double tol)
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - actual[i]) <= tol * Math.Max(1, Math.Abs(expected[i])), $"[{i}]: expected {expected[i]}, got {actual[i]}");
-    }
-
-    /// <summary>Compares analytic[i] with the central difference of <paramref name="loss"/> in p[i] for every i.</summary>
-    private static void CheckGradient(string what, float[] p, float[] analytic, Func<double> loss, float h = 1e-2f, double tol = 2e-2)
-    {
-        double max = analytic.Max(x => Math.Abs(x)) + 1e-6;
-        for (int i = 0; i < p.Length; i++)
-        {
-            float keep = p[i];
-            p[i] = keep + h; double up = loss();
-            p[i] = keep - h; double down = loss();
-            p[i] = keep;
-            double fd = (up - down) / (2 * h);
-            Assert.True(Math.Abs(fd - analytic[i]) <= tol * Math.Max(max, 1e-3), $"{what}[{i}]: analytic {analytic[i]}, finite difference {fd}");
-        }
     }
 
     [Theory]
@@ -79,13 +58,13 @@ public unsafe class LayerOpTests
         double Loss()
         {
             fixed (float* px = x, pw = w, py = y, prs = rstd) RmsNorm.Forward(ComputePool.Shared, px, pw, py, prs, n, c, 1e-5f);
-            return Dot(y, r);
+            return GradientCheck.Dot(y, r);
         }
         Loss();
         float[] dx = new float[n * c], dw = new float[c];
         fixed (float* pdx = dx, pdw = dw, pr = r, px = x, pw = w, prs = rstd) RmsNorm.Backward(ComputePool.Shared, pdx, pdw, pr, px, pw, prs, n, c);
-        CheckGradient("dx", x, dx, Loss);
-        CheckGradient("dw", w, dw, Loss);
+        GradientCheck.Check("dx", x, dx, Loss);
+        GradientCheck.Check("dw", w, dw, Loss);
     }
 
     [Theory]
@@ -128,11 +107,11 @@ public unsafe class LayerOpTests
         {
             float[] y = (float[])x.Clone();
             fixed (float* py = y, pc = cos, ps = sin) Rope.Forward(py, heads, d, d, neox, pc, ps);
-            return Dot(y, r);
+            return GradientCheck.Dot(y, r);
         }
         float[] dx = (float[])r.Clone();
         fixed (float* p = dx, pc = cos, ps = sin) Rope.Backward(p, heads, d, d, neox, pc, ps);
-        CheckGradient("dx", x, dx, Loss);
+        GradientCheck.Check("dx", x, dx, Loss);
 
         float[] roundTrip = (float[])x.Clone();
         fixed (float* p = roundTrip, pc = cos, ps = sin)
@@ -171,11 +150,11 @@ public unsafe class LayerOpTests
         double Loss()
         {
             fixed (float* py = y, pg = g, pu = u) SwiGlu.Forward(ComputePool.Shared, pg, pu, py, len);
-            return Dot(y, r);
+            return GradientCheck.Dot(y, r);
         }
         float[] dg = new float[len], du = new float[len];
         fixed (float* pdg = dg, pdu = du, pr = r, pg = g, pu = u) SwiGlu.Backward(ComputePool.Shared, pdg, pdu, pr, pg, pu, len);
-        CheckGradient("dg", g, dg, Loss, h: 1e-3f);
-        CheckGradient("du", u, du, Loss, h: 1e-3f);
+        GradientCheck.Check("dg", g, dg, Loss, h: 1e-3f);
+        GradientCheck.Check("du", u, du, Loss, h: 1e-3f);
     }
 }
