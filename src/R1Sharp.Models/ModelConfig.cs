@@ -9,7 +9,8 @@ namespace R1Sharp.Models;
 /// </summary>
 public sealed record ModelConfig
 {
-    private const string ContextLengthKey = "context_length", EmbeddingLengthKey = "embedding_length", BlockCountKey = "block_count",
+    // The `{arch}.*` metadata keys (llama.cpp names), read here and by Hyperparameters, written by Metadata.
+    internal const string ContextLengthKey = "context_length", EmbeddingLengthKey = "embedding_length", BlockCountKey = "block_count",
         FeedForwardLengthKey = "feed_forward_length", HeadCountKey = "attention.head_count", HeadCountKvKey = "attention.head_count_kv",
         KeyLengthKey = "attention.key_length", ValueLengthKey = "attention.value_length", RmsEpsilonKey = "attention.layer_norm_rms_epsilon",
         RopeFreqBaseKey = "rope.freq_base", RopeDimensionCountKey = "rope.dimension_count", VocabSizeKey = "vocab_size",
@@ -98,72 +99,45 @@ public sealed record ModelConfig
         _ => RopeStyle.Normal,
     };
 
-    /// <summary>Reads the common `{arch}.*` hyperparameters. Throws <see cref="ModelFormatException"/> when one is missing or absurd.</summary>
+    /// <summary>Reads the common `{arch}.*` hyperparameters, each held to a sane range and to the tensors (layer count,
+    /// vocabulary). Throws <see cref="ModelFormatException"/> naming the key when one is missing, malformed or absurd.</summary>
     public static ModelConfig FromGguf(GgufFile file)
     {
         string arch = file.GetString("general.architecture") ?? throw new ModelFormatException(file.Path, "metadata key 'general.architecture' is missing");
-        int Int(string key, int? fallback = null)
-        {
-            long? v = file.GetInteger($"{arch}.{key}");
-            if (v is null)
-            {
-                if (fallback is int f) return f;
-                throw new ModelFormatException(file.Path, $"metadata key '{arch}.{key}' is missing");
-            }
-            if (v <= 0 || v > int.MaxValue) throw new ModelFormatException(file.Path, $"metadata key '{arch}.{key}' has an impossible value {v}");
-            return (int)v;
-        }
-        float Float(string key, float? fallback = null)
-        {
-            double? v = file.GetFloat($"{arch}.{key}");
-            if (v is null)
-            {
-                if (fallback is float f) return f;
-                throw new ModelFormatException(file.Path, $"metadata key '{arch}.{key}' is missing");
-            }
-            return (float)v;
-        }
+        var h = new Hyperparameters(file, arch);
 
-        int embedding = Int(EmbeddingLengthKey);
-        int heads = Int(HeadCountKey);
-        int headsKv = Int(HeadCountKvKey, heads);
+        int embedding = h.Int(EmbeddingLengthKey, 1, Hyperparameters.MaxWidth);
+        int heads = h.Int(HeadCountKey, 1, Hyperparameters.MaxHeads);
+        int headsKv = h.Int(HeadCountKvKey, 1, heads, heads);
         if (heads % headsKv != 0)
-            throw new ModelFormatException(file.Path, $"{heads} attention heads are not a multiple of {headsKv} KV heads");
-        int keyLength = Int(KeyLengthKey, embedding / heads);
-        int valueLength = Int(ValueLengthKey, keyLength);
-        int ropeDims = Int(RopeDimensionCountKey, keyLength);
-        if (ropeDims > keyLength || ropeDims % 2 != 0)
-            throw new ModelFormatException(file.Path, $"rope.dimension_count {ropeDims} does not fit a head of {keyLength}");
-
-        int vocab;
-        if (file.TryGetTensor("token_embd.weight", out var embd) && embd.Dimensions.Length == 2) vocab = (int)embd.Dimensions[1];
-        else if (file.GetInteger($"{arch}.{VocabSizeKey}") is long vs) vocab = (int)vs;
-        else vocab = file.GetStringArray("tokenizer.ggml.tokens")?.Length ?? throw new ModelFormatException(file.Path, "cannot tell the vocabulary size (no token_embd.weight, vocab_size or tokenizer.ggml.tokens)");
+            throw h.Error(HeadCountKvKey, $"is {headsKv}, which does not divide the {heads} attention heads");
+        if (!file.Has($"{arch}.{KeyLengthKey}") && embedding % heads != 0)
+            throw h.Error(HeadCountKey, $"is {heads}, which does not divide embedding_length {embedding} (and attention.key_length is absent)");
+        int keyLength = h.Int(KeyLengthKey, 1, Hyperparameters.MaxHeadDim, embedding / heads);
+        int valueLength = h.Int(ValueLengthKey, 1, Hyperparameters.MaxHeadDim, keyLength);
+        int ropeDims = h.Int(RopeDimensionCountKey, 2, keyLength, keyLength);
+        if (ropeDims % 2 != 0) throw h.Error(RopeDimensionCountKey, $"is {ropeDims}: rotary dimensions come in pairs");
 
         float freqScale = 1;
-        string? scaling = file.GetString($"{arch}.{RopeScalingTypeKey}");
-        if (scaling is "linear")
-        {
-            float factor = Float(RopeScalingFactorKey, 1);
-            if (factor > 0) freqScale = 1 / factor;
-        }
-        else if (file.GetFloat($"{arch}.{RopeScaleLinearKey}") is double lin && lin > 0) freqScale = (float)(1 / lin);
+        string? scaling = h.String(RopeScalingTypeKey);
+        if (scaling is "linear") freqScale = (float)(1 / h.Float(RopeScalingFactorKey, 0, 1e6, 1));
+        else if (file.Has($"{arch}.{RopeScaleLinearKey}")) freqScale = (float)(1 / h.Float(RopeScaleLinearKey, 0, 1e6));
 
         return new ModelConfig
         {
             Architecture = arch,
             Name = file.GetString("general.name"),
-            VocabSize = vocab,
-            ContextLength = Int(ContextLengthKey, 4096),
+            VocabSize = h.VocabularySize(),
+            ContextLength = h.Int(ContextLengthKey, 1, Hyperparameters.MaxContext, 4096),
             EmbeddingLength = embedding,
-            LayerCount = Int(BlockCountKey),
-            FeedForwardLength = Int(FeedForwardLengthKey),
+            LayerCount = h.LayerCount(),
+            FeedForwardLength = h.Int(FeedForwardLengthKey, 1, Hyperparameters.MaxFeedForward),
             HeadCount = heads,
             HeadCountKv = headsKv,
             KeyLength = keyLength,
             ValueLength = valueLength,
-            RmsEpsilon = Float(RmsEpsilonKey, 1e-5f),
-            RopeFreqBase = Float(RopeFreqBaseKey, 10000f),
+            RmsEpsilon = (float)h.Float(RmsEpsilonKey, 1e-12, 1, 1e-5),
+            RopeFreqBase = (float)h.Float(RopeFreqBaseKey, 1, 1e12, 10000),
             RopeFreqScale = freqScale,
             RopeDimensionCount = ropeDims,
             RopeStyle = RopeStyleFor(arch),

@@ -4,7 +4,6 @@ using R1Sharp.Training.Kernels;
 using R1Sharp.Numerics.Kernels;
 using R1Sharp.Numerics.Layers;
 using R1Sharp.Models;
-using R1Sharp.Models.Dense;
 
 namespace R1Sharp.Training;
 
@@ -138,10 +137,10 @@ public sealed unsafe class TrainableModel : IDisposable
     /// engine's <c>WeightsChanged</c> so it reuses no KV cached with the old ones). It runs on this model's
     /// <see cref="Pool"/> and must be disposed before this model.
     /// </summary>
-    public DenseTransformer CreateInferenceModel(int maxBatchTokens = 512)
+    public ILanguageModel CreateInferenceModel(int maxBatchTokens = 512)
     {
         var tensors = Parameters.Tensors.ToDictionary(t => t.Name, t => new Float32Tensor((nint)t.Data, t.Dims), StringComparer.Ordinal);
-        return DenseTransformer.OverFloat32(Config, tensors, _pool, maxBatchTokens);
+        return ModelLoader.OverFloat32(Config, tensors, _pool, maxBatchTokens);
     }
 
     private float* OutputWeight => Config.TiedOutput ? Parameters["token_embd.weight"].Data : Parameters["output.weight"].Data;

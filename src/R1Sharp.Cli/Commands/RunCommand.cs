@@ -1,11 +1,10 @@
 using System.CommandLine;
-using System.Text.Json;
 using R1Sharp.Inference.Batching;
 
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 run`: one prompt through the model's chat template; streams the thinking, then the answer, then the speed.</summary>
-public sealed class RunCommand : ICliCommand
+internal sealed class RunCommand : ICliCommand
 {
     public int Order => 10;
 
@@ -15,7 +14,7 @@ public sealed class RunCommand : ICliCommand
         var prompt = new Option<string>("--prompt", "-p") { Description = "The user message", Required = true };
         var system = new Option<string?>("--system") { Description = "A system message" };
         var generation = new GenerationOptions();
-        var threads = new Option<int?>("-t", "--threads") { Description = "Compute threads (default: all cores)" };
+        var threads = CliOptions.Threads();
         var hide = new Option<bool>("--hide-thinking") { Description = "Do not print the thinking" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the reasoning, the answer and the speed" };
         var cmd = new Command("run", "Answer one prompt: streams the model's thinking (dimmed) and then its answer")
@@ -31,7 +30,7 @@ public sealed class RunCommand : ICliCommand
             bool asJson = parse.GetValue(json);
             var r = streamer.Reply(messages, parameters, parse.GetValue(hide), quiet: asJson);
             if (asJson)
-                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                Console.WriteLine(CliJson.Serialize(new Dictionary<string, object>
                 {
                     ["reasoning_content"] = r.Reasoning, ["content"] = r.Answer, ["prompt_tokens"] = r.PromptTokens,
                     ["completion_tokens"] = r.CompletionTokens, ["reasoning_tokens"] = r.ReasoningTokens, ["finish_reason"] = r.FinishReason,

@@ -5,7 +5,7 @@ using R1Sharp.Server;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 serve`: the OpenAI/DeepSeek-compatible reasoning API with continuous batching, and the chat web app.</summary>
-public sealed class ServeCommand : ICliCommand
+internal sealed class ServeCommand : ICliCommand
 {
     public int Order => 20;
 
@@ -43,7 +43,11 @@ public sealed class ServeCommand : ICliCommand
             if (options.ThinkingBudget is < 0) throw new ArgumentException("--thinking-budget must be >= 0");
             var app = R1Server.Build(options);
             var engine = R1Server.Engine(app);
-            app.Run();
+            try { app.Run(); }
+            catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new IOException($"port {options.Port} on {options.Host} is already in use (another r1 serve?): stop it or choose another --port");
+            }
             return engine.LoadError is null ? 0 : 1;
         }));
         return cmd;

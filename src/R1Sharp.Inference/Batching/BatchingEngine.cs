@@ -18,7 +18,7 @@ namespace R1Sharp.Inference.Batching;
 /// think-tag bans of <see cref="ThinkTags"/> (docs/thinking.md), a streaming decoder and a
 /// <see cref="StopStringMatcher"/>, and optionally an <see cref="ITokenConstraint"/> on the answer.
 /// Works on any <see cref="ILanguageModel"/> with its tokenizer and chat template (no file needed: a trainer's live
-/// weights do); <paramref name="owned"/> (e.g. the model and its file) is disposed with the engine.
+/// weights do); <c>owned</c> (e.g. the model and its file) is disposed with the engine.
 /// </summary>
 public sealed class BatchingEngine : IGenerationEngine
 {
@@ -38,6 +38,7 @@ public sealed class BatchingEngine : IGenerationEngine
     private volatile bool _stopping;
     private int _weightsEpoch;
 
+    /// <summary>Starts an engine over a loaded network (see the class summary); <paramref name="owned"/> is disposed with it.</summary>
     public BatchingEngine(ILanguageModel model, Tokenizer tokenizer, ChatTemplate? template, string modelName,
         BatchingOptions? options = null, IDisposable? owned = null)
     {
@@ -76,13 +77,20 @@ public sealed class BatchingEngine : IGenerationEngine
         }
     }
 
+    /// <inheritdoc/>
     public string ModelName { get; }
+    /// <inheritdoc/>
     public int ContextLength { get; }
+    /// <inheritdoc/>
     public int Slots => _slots.Length;
+    /// <inheritdoc/>
     public int VocabSize { get; }
+    /// <inheritdoc/>
     public EngineMetrics Metrics { get; } = new();
+    /// <summary>The model's tokenizer.</summary>
     public Tokenizer Tokenizer => _tokenizer;
 
+    /// <inheritdoc/>
     public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages)
     {
         if (_template is null) throw new InvalidOperationException("the model has no chat template");
@@ -91,6 +99,7 @@ public sealed class BatchingEngine : IGenerationEngine
         return new PreparedPrompt(Encode(text), text.TrimEnd().EndsWith(ReasoningSplitter.OpenTag, StringComparison.Ordinal));
     }
 
+    /// <inheritdoc/>
     public PreparedPrompt PrepareCompletion(string prompt) => new(Encode(prompt), false);
 
     // The templates write BOS themselves; add it only when the model wants one and the text does not start with it.
@@ -100,6 +109,7 @@ public sealed class BatchingEngine : IGenerationEngine
         return Bounded(text, addBos, parseSpecial: true);
     }
 
+    /// <inheritdoc/>
     public int[] Tokenize(string text, bool addSpecial, bool parseSpecial) => Bounded(text, addSpecial && _tokenizer.AddBos, parseSpecial);
 
     // At most ContextLength - 1 prompt tokens fit (one must be left to generate): tokenizing stops past that, and a
@@ -107,14 +117,17 @@ public sealed class BatchingEngine : IGenerationEngine
     private int[] Bounded(string text, bool addBos, bool parseSpecial) =>
         _tokenizer.EncodeAtMost(text, ContextLength - 1, addBos, parseSpecial) ?? throw new ContextLengthExceededException(ContextLength);
 
+    /// <inheritdoc/>
     public string Detokenize(ReadOnlySpan<int> tokens) => _tokenizer.Decode(tokens);
 
+    /// <inheritdoc/>
     public byte[] TokenBytes(int token) => _tokenizer.TokenBytes(token).ToArray();
 
     /// <summary>Call after the model's weights changed in place (a trainer's optimizer step, the model built over its
     /// live parameters): requests admitted from now on reuse no KV cached with the old weights.</summary>
     public void WeightsChanged() => Interlocked.Increment(ref _weightsEpoch);
 
+    /// <inheritdoc/>
     public ChannelReader<GenerationUpdate> Submit(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
@@ -504,6 +517,8 @@ public sealed class BatchingEngine : IGenerationEngine
         try { slot.Sequence?.Truncate(0); } catch (Exception) { slot.Sequence = null; }
     }
 
+    /// <summary>Stops the scheduler; queued and running requests end with an <see cref="ObjectDisposedException"/> on
+    /// their channel. Disposes what the engine owns.</summary>
     public void Dispose()
     {
         if (_stopping) return;

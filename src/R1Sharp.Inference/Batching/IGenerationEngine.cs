@@ -12,18 +12,26 @@ public sealed record PreparedPrompt(int[] Tokens, bool StartsInReasoning);
 /// generation requests that stream <see cref="GenerationUpdate"/>s. Implemented by <see cref="BatchingEngine"/>.</summary>
 public interface IGenerationEngine : IDisposable
 {
+    /// <summary>The model's name (GGUF <c>general.name</c>, else the file name).</summary>
     string ModelName { get; }
     /// <summary>Tokens one request may use (prompt + completion).</summary>
     int ContextLength { get; }
+    /// <summary>Sequences generated at once; more requests wait in the queue.</summary>
     int Slots { get; }
+    /// <summary>Token ids are in [0, VocabSize).</summary>
     int VocabSize { get; }
+    /// <summary>Counters and gauges of requests, tokens and slots (the server's /metrics).</summary>
     EngineMetrics Metrics { get; }
 
     /// <summary>Renders and tokenizes a chat. These three throw <see cref="ContextLengthExceededException"/> as soon as
     /// the text cannot fit in <see cref="ContextLength"/> (before tokenizing a text that is too long by its size).</summary>
     PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages);
+    /// <summary>Tokenizes a raw prompt (no template; BOS when the model wants one).</summary>
     PreparedPrompt PrepareCompletion(string prompt);
+    /// <summary>Token ids of a text: <paramref name="addSpecial"/> adds BOS when the model wants one,
+    /// <paramref name="parseSpecial"/> turns special-token texts into their ids.</summary>
     int[] Tokenize(string text, bool addSpecial, bool parseSpecial);
+    /// <summary>The text of token ids.</summary>
     string Detokenize(ReadOnlySpan<int> tokens);
     /// <summary>The UTF-8 bytes a token stands for.</summary>
     byte[] TokenBytes(int token);

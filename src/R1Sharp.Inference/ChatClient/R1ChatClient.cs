@@ -14,8 +14,10 @@ namespace R1Sharp.Inference.ChatClient;
 /// </summary>
 public sealed class R1ChatClient(IGenerationEngine engine, bool ownsEngine = false) : IChatClient
 {
+    /// <summary>Provider "r1sharp" and the model's name.</summary>
     public ChatClientMetadata Metadata { get; } = new("r1sharp", null, engine.ModelName);
 
+    /// <inheritdoc/>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -24,6 +26,7 @@ public sealed class R1ChatClient(IGenerationEngine engine, bool ownsEngine = fal
         return updates.ToChatResponse();
     }
 
+    /// <inheritdoc/>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
         ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -114,6 +117,7 @@ public sealed class R1ChatClient(IGenerationEngine engine, bool ownsEngine = fal
         };
     }
 
+    /// <inheritdoc/>
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
         : serviceType == typeof(ChatClientMetadata) ? Metadata
@@ -121,6 +125,7 @@ public sealed class R1ChatClient(IGenerationEngine engine, bool ownsEngine = fal
         : serviceType.IsInstanceOfType(this) ? this
         : null;
 
+    /// <summary>Disposes the engine when this client owns it.</summary>
     public void Dispose()
     {
         if (ownsEngine) engine.Dispose();

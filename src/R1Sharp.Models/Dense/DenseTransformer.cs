@@ -14,7 +14,7 @@ namespace R1Sharp.Models.Dense;
 /// logits = Wout·n(x) (Wout = token_embd when `output.weight` is absent). Grouped-query attention, causal.
 /// All tokens of all items of a step go through each matrix product as one batch.
 /// </summary>
-public sealed unsafe partial class DenseTransformer : ILanguageModel
+internal sealed unsafe partial class DenseTransformer : ILanguageModel
 {
     private sealed class Layer
     {
@@ -97,10 +97,12 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     [GeneratedRegex(@"^blk\.(\d+)\.(attn_norm|attn_q|attn_k|attn_v|attn_output|ffn_norm|ffn_gate|ffn_up|ffn_down)\.(weight|bias)$")]
     private static partial Regex BlockTensor();
 
-    /// <summary>Where <see cref="Assemble"/> takes the weights from: a matrix [rows x cols] (placed for the kernels
-    /// when <paramref name="place"/>) and a float32 vector (a pointer that stays valid while the model lives; 0 when
-    /// <paramref name="optional"/> and absent).</summary>
+    /// <summary>Where <see cref="Assemble"/> takes a matrix [rows x cols] from (placed for the kernels when
+    /// <paramref name="place"/>).</summary>
     private delegate WeightMatrix MatrixSource(string name, int rows, int cols, bool place);
+
+    /// <summary>Where <see cref="Assemble"/> takes a float32 vector from: a pointer that stays valid while the model
+    /// lives; 0 when <paramref name="optional"/> and absent.</summary>
     private delegate nint VectorSource(string name, int length, bool optional);
 
     private sealed class Weights(Layer[] layers, WeightMatrix embedding, WeightMatrix output, float* outputNorm, float* ropeFreqs)
@@ -120,12 +122,12 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
                          || (n == "rope_freqs.weight" && cfg.Architecture == "llama");
             if (!known && BlockTensor().Match(n) is { Success: true } m)
             {
-                int layer = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
                 bool isBias = m.Groups[3].Value == "bias";
-                known = layer < cfg.LayerCount && (!isBias || (biases && m.Groups[2].Value is "attn_q" or "attn_k" or "attn_v"));
+                known = Hyperparameters.LayerOf(n) is int layer && layer < cfg.LayerCount
+                        && (!isBias || (biases && m.Groups[2].Value is "attn_q" or "attn_k" or "attn_v"));
             }
             if (!known)
-                throw new ModelFormatException(source, $"unknown tensor '{n}' for architecture '{cfg.Architecture}' (not supported by this engine)");
+                throw new ModelFormatException(source, $"unknown tensor {MessageText.Quote(n)} for architecture '{cfg.Architecture}' (not supported by this engine)");
         }
     }
 
@@ -219,7 +221,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     }
 
     /// <summary>
-    /// A model that computes directly on float32 tensors someone else owns, named and shaped as in a GGUF file
+    /// (<see cref="ModelLoader.OverFloat32"/>.) A model that computes directly on float32 tensors someone else owns, named and shaped as in a GGUF file
     /// (a trainer's parameter slab): no copy, so after the owner changes the values (an optimizer step) the next
     /// <see cref="Forward"/> uses the new ones. Tell engines that cache KV of earlier requests to forget it then.
     /// The tensors must stay allocated while the model lives; it runs on <paramref name="pool"/>, which it does not

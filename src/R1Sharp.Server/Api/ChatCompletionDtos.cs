@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace R1Sharp.Server.Api;
 
 /// <summary>POST /v1/chat/completions body (OpenAI plus DeepSeek/llama.cpp extensions).</summary>
-public sealed record ChatCompletionRequest : ISamplingRequest
+internal sealed record ChatCompletionRequest : ISamplingRequest
 {
     [JsonPropertyName("messages")] public List<ChatMessageDto>? Messages { get; init; }
     [JsonPropertyName("temperature")] public float? Temperature { get; init; }
@@ -31,17 +31,17 @@ public sealed record ChatCompletionRequest : ISamplingRequest
     [JsonPropertyName("max_completion_tokens")] public int? MaxCompletionTokens { get; init; }
 }
 
-public sealed record StreamOptionsDto
+internal sealed record StreamOptionsDto
 {
     [JsonPropertyName("include_usage")] public bool? IncludeUsage { get; init; }
 }
 
-public sealed record ThinkingDto
+internal sealed record ThinkingDto
 {
     [JsonPropertyName("type")] public string? Type { get; init; }
 }
 
-public sealed record ChatMessageDto
+internal sealed record ChatMessageDto
 {
     [JsonPropertyName("role")] public string? Role { get; init; }
     /// <summary>A string, an array of content parts ({"type":"text","text":...}) or null.</summary>
@@ -50,7 +50,7 @@ public sealed record ChatMessageDto
     [JsonPropertyName("name")] public string? Name { get; init; }
 }
 
-public sealed record ChatCompletionResponse
+internal sealed record ChatCompletionResponse
 {
     [JsonPropertyName("id")] public required string Id { get; init; }
     [JsonPropertyName("object")] public string Object { get; init; } = "chat.completion";
@@ -61,7 +61,7 @@ public sealed record ChatCompletionResponse
     [JsonPropertyName("usage")] public UsageDto? Usage { get; init; }
 }
 
-public sealed record ChatChoiceDto
+internal sealed record ChatChoiceDto
 {
     [JsonPropertyName("index")] public int Index { get; init; }
     [JsonPropertyName("message")] public required ResponseMessageDto Message { get; init; }
@@ -69,14 +69,14 @@ public sealed record ChatChoiceDto
     [JsonPropertyName("finish_reason")] public required string FinishReason { get; init; }
 }
 
-public sealed record ResponseMessageDto
+internal sealed record ResponseMessageDto
 {
     [JsonPropertyName("role")] public string Role { get; init; } = "assistant";
     [JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Content { get; init; }
     [JsonPropertyName("reasoning_content")] public string? ReasoningContent { get; init; }
 }
 
-public sealed record ChatCompletionChunk
+internal sealed record ChatCompletionChunk
 {
     [JsonPropertyName("id")] public required string Id { get; init; }
     [JsonPropertyName("object")] public string Object { get; init; } = "chat.completion.chunk";
@@ -87,7 +87,7 @@ public sealed record ChatCompletionChunk
     [JsonPropertyName("usage")] public UsageDto? Usage { get; init; }
 }
 
-public sealed record ChunkChoiceDto
+internal sealed record ChunkChoiceDto
 {
     [JsonPropertyName("index")] public int Index { get; init; }
     [JsonPropertyName("delta")] public required DeltaDto Delta { get; init; }
@@ -95,21 +95,21 @@ public sealed record ChunkChoiceDto
     [JsonPropertyName("finish_reason"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? FinishReason { get; init; }
 }
 
-public sealed record DeltaDto
+internal sealed record DeltaDto
 {
     [JsonPropertyName("role")] public string? Role { get; init; }
     [JsonPropertyName("content")] public string? Content { get; init; }
     [JsonPropertyName("reasoning_content")] public string? ReasoningContent { get; init; }
 }
 
-public sealed record ChatLogProbsDto
+internal sealed record ChatLogProbsDto
 {
     [JsonPropertyName("content")] public List<TokenLogProbDto>? Content { get; init; }
     /// <summary>Log-probabilities of the reasoning tokens (an extension; OpenAI has no reasoning text).</summary>
     [JsonPropertyName("reasoning_content")] public List<TokenLogProbDto>? ReasoningContent { get; init; }
 }
 
-public sealed record TokenLogProbDto
+internal sealed record TokenLogProbDto
 {
     [JsonPropertyName("token")] public required string Token { get; init; }
     [JsonPropertyName("logprob")] public float LogProb { get; init; }
@@ -117,14 +117,14 @@ public sealed record TokenLogProbDto
     [JsonPropertyName("top_logprobs")] public List<TopLogProbDto>? TopLogProbs { get; init; }
 }
 
-public sealed record TopLogProbDto
+internal sealed record TopLogProbDto
 {
     [JsonPropertyName("token")] public required string Token { get; init; }
     [JsonPropertyName("logprob")] public float LogProb { get; init; }
     [JsonPropertyName("bytes")] public required int[] Bytes { get; init; }
 }
 
-public sealed record UsageDto
+internal sealed record UsageDto
 {
     [JsonPropertyName("prompt_tokens")] public int PromptTokens { get; init; }
     [JsonPropertyName("completion_tokens")] public int CompletionTokens { get; init; }
@@ -136,12 +136,12 @@ public sealed record UsageDto
     [JsonPropertyName("prompt_cache_miss_tokens")] public int? PromptCacheMissTokens { get; init; }
 }
 
-public sealed record PromptTokensDetailsDto
+internal sealed record PromptTokensDetailsDto
 {
     [JsonPropertyName("cached_tokens")] public int CachedTokens { get; init; }
 }
 
-public sealed record CompletionTokensDetailsDto
+internal sealed record CompletionTokensDetailsDto
 {
     [JsonPropertyName("reasoning_tokens")] public int ReasoningTokens { get; init; }
 }

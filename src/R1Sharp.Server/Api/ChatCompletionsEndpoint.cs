@@ -7,7 +7,7 @@ using R1Sharp.Inference.Batching;
 namespace R1Sharp.Server.Api;
 
 /// <summary>POST /v1/chat/completions: OpenAI chat completions with DeepSeek's reasoning_content.</summary>
-public static class ChatCompletionsEndpoint
+internal static class ChatCompletionsEndpoint
 {
     public static IEndpointRouteBuilder MapChatCompletions(this IEndpointRouteBuilder app)
     {

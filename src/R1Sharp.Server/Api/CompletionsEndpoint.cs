@@ -7,7 +7,7 @@ using R1Sharp.Inference.Batching;
 namespace R1Sharp.Server.Api;
 
 /// <summary>POST /v1/completions: raw text completion (no chat template, reasoning not split).</summary>
-public static class CompletionsEndpoint
+internal static class CompletionsEndpoint
 {
     public static IEndpointRouteBuilder MapCompletions(this IEndpointRouteBuilder app)
     {

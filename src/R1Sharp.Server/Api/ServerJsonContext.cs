@@ -20,4 +20,4 @@ namespace R1Sharp.Server.Api;
 [JsonSerializable(typeof(TokenizePiecesResponse))]
 [JsonSerializable(typeof(DetokenizeRequest))]
 [JsonSerializable(typeof(DetokenizeResponse))]
-public sealed partial class ServerJsonContext : JsonSerializerContext;
+internal sealed partial class ServerJsonContext : JsonSerializerContext;
