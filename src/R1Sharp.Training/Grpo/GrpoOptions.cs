@@ -34,7 +34,7 @@ public sealed record GrpoOptions
     public double RewardTimeoutSeconds { get; init; } = 300;
     public double LearningRate { get; init; } = 1e-5;
     public float Beta1 { get; init; } = 0.9f;
-    public float Beta2 { get; init; } = 0.99f;
+    public float Beta2 { get; init; } = 0.999f;
     public float Eps { get; init; } = 1e-8f;
     public float WeightDecay { get; init; }
     public string Schedule { get; init; } = "constant";

@@ -70,7 +70,9 @@ public sealed class GrpoTrainer : IDisposable
 
     /// <summary>A new run. Nothing is written before the model, the prompts and the rewards have loaded, except the
     /// frozen reference (beta &gt; 0).</summary>
-    public static GrpoTrainer Create(GrpoOptions options, string outDir, ComputePool pool)
+    /// <param name="customRewards">reward functions in code, named by <see cref="GrpoOptions.Rewards"/> like built-in ones
+    /// (a resume must be given the same)</param>
+    public static GrpoTrainer Create(GrpoOptions options, string outDir, ComputePool pool, IReadOnlyList<IRewardFunction>? customRewards = null)
     {
         options.Validate();
         options = options with { Policy = Path.GetFullPath(options.Policy), DataPath = Path.GetFullPath(options.DataPath) };
@@ -85,7 +87,7 @@ public sealed class GrpoTrainer : IDisposable
         try
         {
             var metadata = TrainingCheckpoint.ModelMetadata(file);
-            rewards = CreateRewards(options, outDir);
+            rewards = CreateRewards(options, customRewards);
             var prompts = GrpoPrompts.Load(options.DataPath, rewards.NeedsAnswers);
             if (options.Objective.Beta != 0)
             {
@@ -109,7 +111,7 @@ public sealed class GrpoTrainer : IDisposable
     }
 
     /// <summary>Continues the run saved in <paramref name="dir"/>.</summary>
-    public static GrpoTrainer Resume(string dir, ComputePool pool)
+    public static GrpoTrainer Resume(string dir, ComputePool pool, IReadOnlyList<IRewardFunction>? customRewards = null)
     {
         string path = TrainingCheckpoint.Existing(dir);
         using var file = GgufFile.Open(path);
@@ -124,7 +126,7 @@ public sealed class GrpoTrainer : IDisposable
             string hash = TrainingCheckpoint.HashFile(options.DataPath);
             if (hash != file.RequireString(Prefix + "data_sha256"))
                 throw new InvalidDataException($"the data file {options.DataPath} changed since the run started; resume needs the same data");
-            rewards = CreateRewards(options, dir);
+            rewards = CreateRewards(options, customRewards);
             var prompts = GrpoPrompts.Load(options.DataPath, rewards.NeedsAnswers);
             if (options.Objective.Beta != 0) reference = LoadFrozen(Path.Combine(dir, ReferenceFile), pool);
             var t = new GrpoTrainer(options, dir, pool, policy, reference, TrainingCheckpoint.ModelMetadata(file), prompts, hash, rewards);
@@ -147,9 +149,9 @@ public sealed class GrpoTrainer : IDisposable
         }
     }
 
-    private static RewardSet CreateRewards(GrpoOptions o, string dir) =>
+    private static RewardSet CreateRewards(GrpoOptions o, IReadOnlyList<IRewardFunction>? custom) =>
         RewardSet.Create(o.Rewards.Select(RewardSpec.Parse).ToList(), o.RewardCommands, o.Objective.MaxCompletionLength,
-                         o.EffectiveOverlongBuffer, TimeSpan.FromSeconds(o.RewardTimeoutSeconds));
+                         o.EffectiveOverlongBuffer, TimeSpan.FromSeconds(o.RewardTimeoutSeconds), custom);
 
     private static TrainableModel LoadFrozen(string path, ComputePool pool)
     {

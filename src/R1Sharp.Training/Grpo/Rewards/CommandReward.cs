@@ -25,7 +25,7 @@ public sealed class CommandReward : IRewardFunction
     public string Name { get; }
     public string Command { get; }
 
-    public CommandReward(string name, string command, TimeSpan? timeout = null, string? workingDirectory = null)
+    public CommandReward(string name, string command, TimeSpan? timeout = null)
     {
         Name = name;
         Command = command;
@@ -36,7 +36,6 @@ public sealed class CommandReward : IRewardFunction
         psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
         psi.UseShellExecute = false;
         psi.StandardInputEncoding = psi.StandardOutputEncoding = new UTF8Encoding(false);
-        if (workingDirectory != null) psi.WorkingDirectory = workingDirectory;
         try { _process = Process.Start(psi) ?? throw new InvalidOperationException("no process"); }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {

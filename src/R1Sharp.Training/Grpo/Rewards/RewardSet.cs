@@ -25,16 +25,21 @@ public sealed class RewardSet : IDisposable
     }
 
     /// <summary>
-    /// Builds the rewards named by <paramref name="specs"/>; a name is a built-in reward or one of
-    /// <paramref name="commands"/> (name -> shell command); a command not named in the specs gets weight 1.
+    /// Builds the rewards named by <paramref name="specs"/>; a name is a built-in reward, one of
+    /// <paramref name="commands"/> (name -> shell command) or one of <paramref name="custom"/> (reward functions of a
+    /// program that uses the trainer as a library); a command or custom reward not named in the specs gets weight 1.
     /// </summary>
     public static RewardSet Create(IReadOnlyList<RewardSpec> specs, IReadOnlyDictionary<string, string> commands,
-                                   int maxCompletionLength, int overlongBuffer, TimeSpan? commandTimeout = null, string? workingDirectory = null)
+                                   int maxCompletionLength, int overlongBuffer, TimeSpan? commandTimeout = null,
+                                   IReadOnlyList<IRewardFunction>? custom = null)
     {
+        custom ??= [];
+        foreach (var f in custom)
+            if (BuiltIn.Contains(f.Name) || commands.ContainsKey(f.Name)) throw new ArgumentException($"reward '{f.Name}' is defined twice");
         foreach (string name in commands.Keys)
             if (BuiltIn.Contains(name)) throw new ArgumentException($"--reward-command {name}=...: '{name}' is a built-in reward; choose another name");
         var all = specs.ToList();
-        foreach (string name in commands.Keys)
+        foreach (string name in commands.Keys.Concat(custom.Select(f => f.Name)))
             if (!all.Any(s => s.Name == name)) all.Add(new RewardSpec(name, 1));
         var functions = new List<IRewardFunction>();
         try
@@ -45,7 +50,8 @@ public sealed class RewardSet : IDisposable
                     AccuracyReward.RewardName => new AccuracyReward(),
                     FormatReward.RewardName => new FormatReward(),
                     OverlongReward.RewardName => new OverlongReward(maxCompletionLength, overlongBuffer),
-                    _ when commands.TryGetValue(s.Name, out string? cmd) => new CommandReward(s.Name, cmd, commandTimeout, workingDirectory),
+                    _ when commands.TryGetValue(s.Name, out string? cmd) => new CommandReward(s.Name, cmd, commandTimeout),
+                    _ when custom.FirstOrDefault(f => f.Name == s.Name) is { } f => f,
                     _ => throw new ArgumentException($"unknown reward '{s.Name}' (built-in: {string.Join(", ", BuiltIn)}; or define it with --reward-command {s.Name}='COMMAND')"),
                 });
             return new RewardSet(functions, all.Select(s => s.Weight).ToList());
