@@ -2,6 +2,8 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using R1Sharp.Training.Kernels;
 using R1Sharp.Numerics.Kernels;
+using R1Sharp.Models;
+using R1Sharp.Models.Dense;
 
 namespace R1Sharp.Training;
 
@@ -97,6 +99,36 @@ public sealed unsafe class TrainableModel : IDisposable
             layers[l] = new Layer { AttnNorm = attnNorm, Q = q, K = k, V = v, QBias = qb, KBias = kb, VBias = vb, O = o, FfnNorm = ffnNorm, Gate = gate, Up = up, Down = down };
         }
         return layers;
+    }
+
+    /// <summary>
+    /// An inference model (for <c>BatchingEngine</c>: GRPO's rollouts) that computes on this model's parameters in
+    /// place, without a copy or a file: after an optimizer step its next forward pass sees the new values (call the
+    /// engine's <c>WeightsChanged</c> so it reuses no KV cached with the old ones). It runs on this model's
+    /// <see cref="Pool"/> and must be disposed before this model.
+    /// </summary>
+    public DenseTransformer CreateInferenceModel(int maxBatchTokens = 512)
+    {
+        var sh = Shape;
+        var config = new ModelConfig
+        {
+            Architecture = sh.Architecture,
+            VocabSize = sh.VocabSize,
+            ContextLength = sh.ContextLength,
+            EmbeddingLength = sh.EmbeddingLength,
+            LayerCount = sh.LayerCount,
+            FeedForwardLength = sh.FeedForwardLength,
+            HeadCount = sh.HeadCount,
+            HeadCountKv = sh.KvHeadCount,
+            KeyLength = sh.HeadDim,
+            ValueLength = sh.HeadDim,
+            RmsEpsilon = sh.RmsEps,
+            RopeFreqBase = sh.RopeBase,
+            RopeDimensionCount = sh.HeadDim,
+            RopeStyle = ModelConfig.RopeStyleFor(sh.Architecture),
+        };
+        var tensors = Parameters.Tensors.ToDictionary(t => t.Name, t => new Float32Tensor((nint)t.Data, t.Dims), StringComparer.Ordinal);
+        return DenseTransformer.OverFloat32(config, tensors, _pool, maxBatchTokens);
     }
 
     private float* OutputWeight => Shape.TiedOutput ? Parameters["token_embd.weight"].Data : Parameters["output.weight"].Data;

@@ -36,6 +36,7 @@ public sealed class BatchingEngine : IGenerationEngine
     private readonly int[] _endIds;
     private readonly string? _bosText;
     private volatile bool _stopping;
+    private int _weightsEpoch;
 
     public BatchingEngine(ILanguageModel model, Tokenizer tokenizer, ChatTemplate? template, string modelName,
         BatchingOptions? options = null, IDisposable? owned = null)
@@ -109,6 +110,10 @@ public sealed class BatchingEngine : IGenerationEngine
     public string Detokenize(ReadOnlySpan<int> tokens) => _tokenizer.Decode(tokens);
 
     public byte[] TokenBytes(int token) => _tokenizer.TokenBytes(token).ToArray();
+
+    /// <summary>Call after the model's weights changed in place (a trainer's optimizer step, the model built over its
+    /// live parameters): requests admitted from now on reuse no KV cached with the old weights.</summary>
+    public void WeightsChanged() => Interlocked.Increment(ref _weightsEpoch);
 
     public ChannelReader<GenerationUpdate> Submit(GenerationRequest request, CancellationToken cancellationToken = default)
     {
@@ -237,14 +242,14 @@ public sealed class BatchingEngine : IGenerationEngine
                     foreach (var slot in _slots)
                     {
                         if (slot.Job is not null) continue;
-                        int common = CommonPrefix(slot.Cached, job.Prompt);
+                        int common = Reusable(slot, job.Prompt);
                         if (common > bestCommon) (best, bestCommon) = (slot, common);
                         if (lru is null || slot.LastUsed < lru.LastUsed) lru = slot;
                     }
                     if (best is null) return;
                     // A short shared prefix (the chat template's opening) is not worth another conversation's cache:
                     // take the least recently used slot then.
-                    if (bestCommon < job.Prompt.Length / 2 && lru != best) (best, bestCommon) = (lru!, CommonPrefix(lru!.Cached, job.Prompt));
+                    if (bestCommon < job.Prompt.Length / 2 && lru != best) (best, bestCommon) = (lru!, Reusable(lru!, job.Prompt));
                 }
                 _queue.RemoveFirst();
                 if (best is not null) best.Job = job; // counted busy from now on
@@ -274,6 +279,8 @@ public sealed class BatchingEngine : IGenerationEngine
                 common = 0;
             }
             slot.Sequence ??= _model.CreateSequence(Math.Min(ContextLength, (need + 255) / 256 * 256));
+            int epoch = Volatile.Read(ref _weightsEpoch);
+            if (slot.WeightsEpoch != epoch) (common, slot.WeightsEpoch) = (0, epoch);
             // Keep at least one prompt token to feed, so the step yields the logits of the prompt's last token.
             int keep = Math.Min(common, job.Prompt.Length - 1);
             slot.Sequence.Truncate(keep);
@@ -303,6 +310,9 @@ public sealed class BatchingEngine : IGenerationEngine
             Fail(slot, e);
         }
     }
+
+    /// <summary>Prompt tokens whose KV the slot holds, computed with the model's current weights.</summary>
+    private int Reusable(Slot slot, int[] prompt) => slot.WeightsEpoch == Volatile.Read(ref _weightsEpoch) ? CommonPrefix(slot.Cached, prompt) : 0;
 
     private static int CommonPrefix(List<int> cached, int[] prompt)
     {
@@ -535,6 +545,7 @@ public sealed class BatchingEngine : IGenerationEngine
         public readonly Sampler Sampler = new(SamplingOptions.Default, vocabSize);
         public Job? Job;
         public long LastUsed;
+        public int WeightsEpoch; // the engine's weights epoch when this slot's cache started
     }
 
     private sealed class Job(GenerationRequest request, CancellationToken cancellation, TimeSpan timeout)
