@@ -2,10 +2,12 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using R1Sharp.Gguf;
+using R1Sharp.Inference;
 using R1Sharp.Inference.Batching;
 using R1Sharp.Numerics;
 using R1Sharp.Numerics.Kernels;
 using R1Sharp.Training.Grpo.Rewards;
+using R1Sharp.Tokenization;
 using R1Sharp.Training.Sft;
 
 namespace R1Sharp.Training.Grpo;
@@ -36,6 +38,7 @@ public sealed class GrpoTrainer : IDisposable
     private readonly List<GrpoPrompt> _prompts;
     private readonly List<MetadataEntry> _metadata;
     private readonly string _dataHash;
+    private readonly BatchingEngine _engine;
     private Xoshiro256StarStar _rng;
     private int[] _order;
     private int _cursor, _epoch;
@@ -50,7 +53,7 @@ public sealed class GrpoTrainer : IDisposable
     public RewardSet Rewards => _rewards;
 
     private GrpoTrainer(GrpoOptions options, string dir, ComputePool pool, TrainableModel policy, TrainableModel? reference,
-                        List<MetadataEntry> metadata, List<GrpoPrompt> prompts, string dataHash, RewardSet rewards)
+                        List<MetadataEntry> metadata, List<GrpoPrompt> prompts, string dataHash, RewardSet rewards, GgufFile file)
     {
         Options = options;
         OutputDirectory = dir;
@@ -66,6 +69,15 @@ public sealed class GrpoTrainer : IDisposable
         _rng = new Xoshiro256StarStar(options.Seed);
         _order = Enumerable.Range(0, prompts.Count).ToArray();
         _rng.Shuffle(_order);
+        // Rollouts: the one generation engine over the policy's live parameters (no copy, no file); after every
+        // optimizer step it is told the weights changed, so no KV cached with old weights is reused.
+        var tokenizer = Tokenizer.FromGguf(file);
+        var live = policy.CreateInferenceModel();
+        int slots = options.RolloutSlots > 0 ? options.RolloutSlots : Math.Min(256, options.PromptsPerStep * options.NumGenerations);
+        _engine = new BatchingEngine(live, tokenizer, LoadedModel.TemplateOf(file, tokenizer), "grpo-policy", new BatchingOptions
+        {
+            Slots = slots, QueueSize = Math.Max(64, options.PromptsPerStep * options.NumGenerations), DefaultTimeout = TimeSpan.FromDays(1),
+        }, owned: live);
     }
 
     /// <summary>A new run. Nothing is written before the model, the prompts and the rewards have loaded, except the
@@ -84,6 +96,7 @@ public sealed class GrpoTrainer : IDisposable
         var policy = ModelGguf.Load(file, pool);
         TrainableModel? reference = null;
         RewardSet? rewards = null;
+        GrpoTrainer t;
         try
         {
             var metadata = TrainingCheckpoint.ModelMetadata(file);
@@ -97,9 +110,7 @@ public sealed class GrpoTrainer : IDisposable
                 TrainingCheckpoint.ModelWriter(metadata, policy).Write(Path.Combine(outDir, ReferenceFile));
                 reference = LoadFrozen(Path.Combine(outDir, ReferenceFile), pool);
             }
-            var t = new GrpoTrainer(options, outDir, pool, policy, reference, metadata, prompts, TrainingCheckpoint.HashFile(options.DataPath), rewards);
-            t.CheckPromptLengths();
-            return t;
+            t = new GrpoTrainer(options, outDir, pool, policy, reference, metadata, prompts, TrainingCheckpoint.HashFile(options.DataPath), rewards, file);
         }
         catch
         {
@@ -108,6 +119,13 @@ public sealed class GrpoTrainer : IDisposable
             rewards?.Dispose();
             throw;
         }
+        try { t.CheckPromptLengths(); }
+        catch
+        {
+            t.Dispose();
+            throw;
+        }
+        return t;
     }
 
     /// <summary>Continues the run saved in <paramref name="dir"/>.</summary>
@@ -129,7 +147,7 @@ public sealed class GrpoTrainer : IDisposable
             rewards = CreateRewards(options, customRewards);
             var prompts = GrpoPrompts.Load(options.DataPath, rewards.NeedsAnswers);
             if (options.Objective.Beta != 0) reference = LoadFrozen(Path.Combine(dir, ReferenceFile), pool);
-            var t = new GrpoTrainer(options, dir, pool, policy, reference, TrainingCheckpoint.ModelMetadata(file), prompts, hash, rewards);
+            var t = new GrpoTrainer(options, dir, pool, policy, reference, TrainingCheckpoint.ModelMetadata(file), prompts, hash, rewards, file);
             t.Step = (int)file.RequireInteger(Prefix + "step");
             TrainingCheckpoint.ReadOptimizer(file, t._optimizer, t.Step);
             t._epoch = (int)file.RequireInteger(Prefix + "epoch");
@@ -163,13 +181,12 @@ public sealed class GrpoTrainer : IDisposable
     /// <summary>Every prompt must leave room for a full completion in the model's context.</summary>
     private void CheckPromptLengths()
     {
-        using var engine = CreateEngine(1);
         int max = Options.Objective.MaxCompletionLength;
         foreach (var p in _prompts)
         {
-            int n = Prepare(engine, p).Length;
-            if (n + max > engine.ContextLength)
-                throw new InvalidDataException($"{Path.GetFileName(Options.DataPath)}:{p.Line}: the prompt has {n} tokens; with --max-completion-length {max} it exceeds the context of {engine.ContextLength}");
+            int n = Prepare(_engine, p).Length;
+            if (n + max > _engine.ContextLength)
+                throw new InvalidDataException($"{Path.GetFileName(Options.DataPath)}:{p.Line}: the prompt has {n} tokens; with --max-completion-length {max} it exceeds the context of {_engine.ContextLength}");
         }
     }
 
@@ -177,21 +194,6 @@ public sealed class GrpoTrainer : IDisposable
     {
         try { return engine.PrepareChat(p.Messages).Tokens; }
         catch (ContextLengthExceededException) { throw new InvalidDataException($"line {p.Line}: the prompt is longer than the model's context"); }
-    }
-
-    /// <summary>
-    /// The generation engine over the current policy. INTERIM: the policy goes through a float32 GGUF file until the
-    /// engine over the trainer's live weights lands (then no file is written).
-    /// </summary>
-    private BatchingEngine CreateEngine(int slots)
-    {
-        Directory.CreateDirectory(OutputDirectory);
-        string tmp = Path.Combine(OutputDirectory, "rollout-policy.tmp.gguf");
-        TrainingCheckpoint.ModelWriter(_metadata, _policy).Write(tmp);
-        return BatchingEngine.Load(tmp, new BatchingOptions
-        {
-            Slots = slots, QueueSize = Math.Max(64, Options.PromptsPerStep * Options.NumGenerations), DefaultTimeout = TimeSpan.FromDays(1),
-        });
     }
 
     private GrpoPrompt NextPrompt()
@@ -217,32 +219,28 @@ public sealed class GrpoTrainer : IDisposable
         int rounds = 0, dropped = 0;
         long generated = 0;
         ulong stepSeed = Mix(o.Seed, (ulong)Step);
-        int slots = o.RolloutSlots > 0 ? o.RolloutSlots : Math.Min(256, o.PromptsPerStep * g);
-        using (var engine = CreateEngine(slots))
+        while (kept.Count < o.PromptsPerStep && rounds < o.MaxSamplingRounds)
         {
-            while (kept.Count < o.PromptsPerStep && rounds < o.MaxSamplingRounds)
+            var prompts = Enumerable.Range(0, o.PromptsPerStep - kept.Count).Select(_ => NextPrompt()).ToList();
+            var tokens = prompts.Select(p => Prepare(_engine, p)).ToList();
+            var rollouts = GrpoRollouts.Generate(_engine, tokens, g, o.Objective.Temperature, o.Objective.MaxCompletionLength, Mix(stepSeed, (ulong)rounds), cancel);
+            var samples = rollouts.Select(r => new RewardSample(prompts[r.PromptIndex], r.Text, r.Tokens.Length, r.Truncated)).ToList();
+            var (per, total) = _rewards.Score(samples);
+            for (int i = 0; i < samples.Count; i++)
             {
-                var prompts = Enumerable.Range(0, o.PromptsPerStep - kept.Count).Select(_ => NextPrompt()).ToList();
-                var tokens = prompts.Select(p => Prepare(engine, p)).ToList();
-                var rollouts = GrpoRollouts.Generate(engine, tokens, g, o.Objective.Temperature, o.Objective.MaxCompletionLength, Mix(stepSeed, (ulong)rounds), cancel);
-                var samples = rollouts.Select(r => new RewardSample(prompts[r.PromptIndex], r.Text, r.Tokens.Length, r.Truncated)).ToList();
-                var (per, total) = _rewards.Score(samples);
-                for (int i = 0; i < samples.Count; i++)
-                {
-                    all.Add((samples[i], total[i]));
-                    for (int f = 0; f < per.Length; f++) perFunction[f].Add(per[f][i]);
-                    generated += rollouts[i].Tokens.Length;
-                }
-                if (rounds == 0 && o.SampleEvery > 0 && (Step + 1) % o.SampleEvery == 0) WriteSamples(samples, total, per);
-                for (int p = 0; p < prompts.Count; p++)
-                {
-                    var rewards = total.AsSpan(p * g, g).ToArray();
-                    if (o.DropUniformGroups && Array.TrueForAll(rewards, r => r == rewards[0])) dropped++;
-                    else kept.Add((prompts[p], rollouts.GetRange(p * g, g), rewards));
-                }
-                rounds++;
-                if (!o.DropUniformGroups) break;
+                all.Add((samples[i], total[i]));
+                for (int f = 0; f < per.Length; f++) perFunction[f].Add(per[f][i]);
+                generated += rollouts[i].Tokens.Length;
             }
+            if (rounds == 0 && o.SampleEvery > 0 && (Step + 1) % o.SampleEvery == 0) WriteSamples(samples, total, per);
+            for (int p = 0; p < prompts.Count; p++)
+            {
+                var rewards = total.AsSpan(p * g, g).ToArray();
+                if (o.DropUniformGroups && Array.TrueForAll(rewards, r => r == rewards[0])) dropped++;
+                else kept.Add((prompts[p], rollouts.GetRange(p * g, g), rewards));
+            }
+            rounds++;
+            if (!o.DropUniformGroups) break;
         }
         double rolloutSeconds = clock.Elapsed.TotalSeconds;
 
@@ -312,6 +310,7 @@ public sealed class GrpoTrainer : IDisposable
                                                GrpoAccumulation.Single(grpoBatch), backward: true);
             double norm = AdamW.ClipGradNorm(_policy.Gradients, o.MaxGradNorm);
             _optimizer.Update(_policy.Parameters, _policy.Gradients, lr);
+            _engine.WeightsChanged();
             foreach (var row in batch.Rows) trainTokens += row.Prompt.Length + row.Completion.Length;
             stats.Add(new("loss", r.Loss));
             stats.Add(new("grad_norm", norm));
@@ -450,6 +449,7 @@ public sealed class GrpoTrainer : IDisposable
 
     public void Dispose()
     {
+        _engine.Dispose(); // before the policy: its model computes on the policy's parameters
         _optimizer.Dispose();
         _policy.Dispose();
         _reference?.Dispose();
