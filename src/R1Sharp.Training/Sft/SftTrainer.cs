@@ -106,6 +106,7 @@ public sealed class SftTrainer : IDisposable
     {
         string path = TrainingCheckpoint.Existing(dir);
         using var file = GgufFile.Open(path);
+        if (file.GetString(Prefix + "kind") is string kind) throw new InvalidDataException($"{dir} is a {kind} run (resume it with r1 train {kind} --resume)");
         var options = JsonSerializer.Deserialize<SftOptions>(file.RequireString(Prefix + "options"))
             ?? throw new InvalidDataException($"{path}: no training options");
         var model = ModelGguf.Load(file, pool);

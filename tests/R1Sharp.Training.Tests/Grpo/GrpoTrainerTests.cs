@@ -198,6 +198,29 @@ public class GrpoTrainerTests
     }
 
     [Fact]
+    public void PolicyFromAnSftRunDirectory()
+    {
+        string dir = TestData.TempDir("grpo-from-sft");
+        using var pool = new ComputePool(2);
+        string sft = Path.Combine(dir, "sft");
+        using (var t = Sft.SftTrainer.Create(new Sft.SftOptions { InitModel = TestData.TinyQwen, DataPath = TestData.TokenRows(dir, 4), BatchSize = 2, Steps = 1, LearningRate = 0.05 }, sft, pool))
+            t.Run(null);
+        string run = Path.Combine(dir, "grpo");
+        using (var t = GrpoTrainer.Create(Options(Prompts(dir, 2), 1) with { Policy = sft }, run, pool, [new DigitShare()]))
+        {
+            // the SFT checkpoint's weights, not the file it started from
+            using var f = R1Sharp.Gguf.GgufFile.Open(Path.Combine(sft, TrainingCheckpoint.FileName));
+            using var trained = ModelGguf.Load(f, pool, withGradients: false);
+            Assert.Equal(trained.Parameters.Tensors[0].Span.ToArray(), t.Model.Parameters.Tensors[0].Span.ToArray());
+            t.Run();
+        }
+        // run keys are not model metadata: the GRPO checkpoint holds its own, and SFT refuses to resume it
+        var e = Assert.Throws<InvalidDataException>(() => Sft.SftTrainer.Resume(run, pool));
+        Assert.Contains("r1 train grpo --resume", e.Message);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
     public void BadSettingsAreOneLineErrors()
     {
         string dir = TestData.TempDir("grpo-bad");
