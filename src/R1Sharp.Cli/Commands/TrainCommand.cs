@@ -25,14 +25,7 @@ public sealed class TrainCommand : ICliCommand
         var batch = new Option<int>("--batch-size") { Description = "rows per forward pass", DefaultValueFactory = _ => 8 };
         var accum = new Option<int>("--grad-accum") { Description = "forward passes per optimizer step", DefaultValueFactory = _ => 1 };
         var steps = new Option<int>("--steps") { Description = "optimizer steps", DefaultValueFactory = _ => 100 };
-        var lr = new Option<double>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => 1e-3 };
-        var betas = new Option<string>("--adam-betas") { Description = "AdamW betas B1,B2", DefaultValueFactory = _ => "0.9,0.999" };
-        var eps = new Option<float>("--adam-eps") { Description = "AdamW epsilon", DefaultValueFactory = _ => 1e-8f };
-        var wd = new Option<float>("--weight-decay") { Description = "decoupled weight decay on 2-D tensors", DefaultValueFactory = _ => 0f };
-        var schedule = new Option<string>("--lr-schedule") { Description = "constant or cosine", DefaultValueFactory = _ => "constant" };
-        var warmup = new Option<int>("--warmup-steps") { Description = "linear warmup steps", DefaultValueFactory = _ => 0 };
-        var minLr = new Option<double>("--min-lr-ratio") { Description = "cosine floor as a fraction of --lr", DefaultValueFactory = _ => 0 };
-        var clip = new Option<double>("--max-grad-norm") { Description = "global gradient-norm clip (0 = off)", DefaultValueFactory = _ => 1.0 };
+        var (lr, betas, eps, wd, schedule, warmup, minLr, clip) = OptimizerFlags(defaultLr: 1e-3);
         var saveEvery = new Option<int>("--save-every") { Description = "checkpoint every K steps (and at the end)", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed") { Description = "seed of the data order and of --config initialization", DefaultValueFactory = _ => 1UL };
         var log = new Option<string?>("--log") { Description = "JSONL log, one object per optimizer step" };
@@ -122,14 +115,7 @@ public sealed class TrainCommand : ICliCommand
         var rewardCommand = new Option<string[]>("--reward-command") { Description = "NAME=COMMAND: a reward computed by a program (JSON lines in, one score per line out); repeatable" };
         var overlong = new Option<int?>("--overlong-buffer") { Description = "DAPO overlong penalty buffer in tokens (default: max-completion-length / 4)" };
         var rewardTimeout = new Option<double>("--reward-timeout") { Description = "seconds a reward command may take per batch", DefaultValueFactory = _ => 300 };
-        var lr = new Option<double>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => 1e-5 };
-        var betas = new Option<string>("--adam-betas") { Description = "AdamW betas B1,B2", DefaultValueFactory = _ => "0.9,0.999" };
-        var eps = new Option<float>("--adam-eps") { Description = "AdamW epsilon", DefaultValueFactory = _ => 1e-8f };
-        var wd = new Option<float>("--weight-decay") { Description = "decoupled weight decay on 2-D tensors", DefaultValueFactory = _ => 0f };
-        var schedule = new Option<string>("--lr-schedule") { Description = "constant or cosine", DefaultValueFactory = _ => "constant" };
-        var warmup = new Option<int>("--warmup-steps") { Description = "linear warmup steps", DefaultValueFactory = _ => 0 };
-        var minLr = new Option<double>("--min-lr-ratio") { Description = "cosine floor as a fraction of --lr", DefaultValueFactory = _ => 0 };
-        var clip = new Option<double>("--max-grad-norm") { Description = "global gradient-norm clip (0 = off)", DefaultValueFactory = _ => 1.0 };
+        var (lr, betas, eps, wd, schedule, warmup, minLr, clip) = OptimizerFlags(defaultLr: 1e-5);
         var saveEvery = new Option<int>("--save-every") { Description = "checkpoint and charts every K steps (and at the end)", DefaultValueFactory = _ => 10 };
         var sampleEvery = new Option<int>("--sample-every") { Description = "write a few completions to samples.txt every K steps (0 = never)", DefaultValueFactory = _ => 10 };
         var slots = new Option<int>("--rollout-slots") { Description = "engine slots for rollouts (0 = one per completion, up to 256)", DefaultValueFactory = _ => 0 };
@@ -212,6 +198,20 @@ public sealed class TrainCommand : ICliCommand
         }));
         return grpo;
     }
+
+    /// <summary>The optimizer's flags, the same for every trainer.</summary>
+    private static (Option<double> Lr, Option<string> Betas, Option<float> Eps, Option<float> WeightDecay, Option<string> Schedule,
+                    Option<int> Warmup, Option<double> MinLr, Option<double> Clip) OptimizerFlags(double defaultLr) =>
+    (
+        new Option<double>("--lr") { Description = "peak learning rate", DefaultValueFactory = _ => defaultLr },
+        new Option<string>("--adam-betas") { Description = "AdamW betas B1,B2", DefaultValueFactory = _ => "0.9,0.999" },
+        new Option<float>("--adam-eps") { Description = "AdamW epsilon", DefaultValueFactory = _ => 1e-8f },
+        new Option<float>("--weight-decay") { Description = "decoupled weight decay on 2-D tensors", DefaultValueFactory = _ => 0f },
+        new Option<string>("--lr-schedule") { Description = "constant or cosine", DefaultValueFactory = _ => "constant" },
+        new Option<int>("--warmup-steps") { Description = "linear warmup steps", DefaultValueFactory = _ => 0 },
+        new Option<double>("--min-lr-ratio") { Description = "cosine floor as a fraction of --lr", DefaultValueFactory = _ => 0 },
+        new Option<double>("--max-grad-norm") { Description = "global gradient-norm clip (0 = off)", DefaultValueFactory = _ => 1.0 }
+    );
 
     private static (float, float) ParseBetas(string b)
     {

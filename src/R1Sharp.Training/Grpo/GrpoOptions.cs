@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using R1Sharp.Training.Grpo.Rewards;
 
 namespace R1Sharp.Training.Grpo;
@@ -48,8 +49,9 @@ public sealed record GrpoOptions
     public int RolloutSlots { get; init; }
     public ulong Seed { get; init; } = 1;
 
-    public LearningRateSchedule LearningRates => new(LearningRate, Schedule, WarmupSteps, MinLrRatio, Steps);
-    public int EffectiveOverlongBuffer => OverlongBuffer ?? Math.Max(1, Objective.MaxCompletionLength / 4);
+    [JsonIgnore] public AdamWOptions Optimizer => new() { Beta1 = Beta1, Beta2 = Beta2, Eps = Eps, WeightDecay = WeightDecay };
+    [JsonIgnore] public LearningRateSchedule LearningRates => new(LearningRate, Schedule, WarmupSteps, MinLrRatio, Steps);
+    [JsonIgnore] public int EffectiveOverlongBuffer => OverlongBuffer ?? Math.Max(1, Objective.MaxCompletionLength / 4);
 
     public void Validate()
     {
@@ -60,9 +62,7 @@ public sealed record GrpoOptions
         if (NumIterations < 1) throw new ArgumentException("--num-iterations must be at least 1");
         if (Steps < 1) throw new ArgumentException("--steps must be at least 1");
         if (MaxSamplingRounds < 1) throw new ArgumentException("--max-sampling-rounds must be at least 1");
-        if (!(Beta1 >= 0 && Beta1 < 1 && Beta2 >= 0 && Beta2 < 1)) throw new ArgumentException("--adam-betas must both be in [0, 1)");
-        if (!(Eps > 0)) throw new ArgumentException("--adam-eps must be positive");
-        if (!(WeightDecay >= 0)) throw new ArgumentException("--weight-decay must be >= 0");
+        Optimizer.Validate();
         LearningRates.Validate();
         if (!(MaxGradNorm >= 0)) throw new ArgumentException("--max-grad-norm must be >= 0 (0 = off)");
         if (SaveEvery < 1) throw new ArgumentException("--save-every must be at least 1");

@@ -39,9 +39,7 @@ public sealed class GrpoTrainer : IDisposable
     private readonly List<MetadataEntry> _metadata;
     private readonly string _dataHash;
     private readonly BatchingEngine _engine;
-    private Xoshiro256StarStar _rng;
-    private int[] _order;
-    private int _cursor, _epoch;
+    private readonly ShuffledOrder _order;
     private GrpoRolloutBatch? _batch;
 
     public GrpoOptions Options { get; }
@@ -65,10 +63,8 @@ public sealed class GrpoTrainer : IDisposable
         _dataHash = dataHash;
         _rewards = rewards;
         _objective = new GrpoObjective(options.Objective);
-        _optimizer = new AdamW(policy.Parameters, new AdamWOptions { Beta1 = options.Beta1, Beta2 = options.Beta2, Eps = options.Eps, WeightDecay = options.WeightDecay }, pool);
-        _rng = new Xoshiro256StarStar(options.Seed);
-        _order = Enumerable.Range(0, prompts.Count).ToArray();
-        _rng.Shuffle(_order);
+        _optimizer = new AdamW(policy.Parameters, options.Optimizer, pool);
+        _order = new ShuffledOrder(prompts.Count, options.Seed);
         // Rollouts: the one generation engine over the policy's live parameters (no copy, no file); after every
         // optimizer step it is told the weights changed, so no KV cached with old weights is reused.
         var tokenizer = Tokenizer.FromGguf(file);
@@ -150,12 +146,8 @@ public sealed class GrpoTrainer : IDisposable
             var t = new GrpoTrainer(options, dir, pool, policy, reference, TrainingCheckpoint.ModelMetadata(file), prompts, hash, rewards, file);
             t.Step = (int)file.RequireInteger(Prefix + "step");
             TrainingCheckpoint.ReadOptimizer(file, t._optimizer, t.Step);
-            t._epoch = (int)file.RequireInteger(Prefix + "epoch");
-            t._cursor = (int)file.RequireInteger(Prefix + "cursor");
-            t._order = (int[])file.GetArray(Prefix + "order")!.Items;
-            t._rng = Xoshiro256StarStar.FromState(file.RequireString(Prefix + "rng"));
+            t._order.Restore(file);
             if (file.GetString(Prefix + "batch") is string batch) t._batch = JsonSerializer.Deserialize<GrpoRolloutBatch>(batch);
-            if (t._order.Length != prompts.Count) throw new InvalidDataException($"{path}: prompt order does not match the data file");
             return t;
         }
         catch
@@ -196,16 +188,7 @@ public sealed class GrpoTrainer : IDisposable
         catch (ContextLengthExceededException) { throw new InvalidDataException($"line {p.Line}: the prompt is longer than the model's context"); }
     }
 
-    private GrpoPrompt NextPrompt()
-    {
-        if (_cursor == _order.Length)
-        {
-            _epoch++;
-            _cursor = 0;
-            _rng.Shuffle(_order);
-        }
-        return _prompts[_order[_cursor++]];
-    }
+    private GrpoPrompt NextPrompt() => _prompts[_order.Next()];
 
     /// <summary>Samples, scores and prepares the batch of the next step (dynamic sampling: up to MaxSamplingRounds rounds).</summary>
     private GrpoRolloutBatch Sample(CancellationToken cancel)
@@ -340,10 +323,7 @@ public sealed class GrpoTrainer : IDisposable
         w.Set(Prefix + "kind", Kind);
         w.Set(Prefix + "options", JsonSerializer.Serialize(Options));
         w.Set(Prefix + "step", (long)Step);
-        w.Set(Prefix + "epoch", (long)_epoch);
-        w.Set(Prefix + "cursor", (long)_cursor);
-        w.Set(Prefix + "order", _order);
-        w.Set(Prefix + "rng", _rng.State);
+        _order.Save(w);
         w.Set(Prefix + "data_sha256", _dataHash);
         if (_batch is not null) w.Set(Prefix + "batch", JsonSerializer.Serialize(_batch));
         TrainingCheckpoint.AddOptimizer(w, _optimizer);

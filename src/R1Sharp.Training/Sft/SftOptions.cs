@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 namespace R1Sharp.Training.Sft;
 
 /// <summary>Settings of a supervised fine-tuning run (saved in every checkpoint; a resume uses them unchanged).</summary>
@@ -34,15 +35,14 @@ public sealed record SftOptions
         if (BatchSize < 1) throw new ArgumentException("--batch-size must be at least 1");
         if (GradAccum < 1) throw new ArgumentException("--grad-accum must be at least 1");
         if (Steps < 1) throw new ArgumentException("--steps must be at least 1");
-        if (!(Beta1 >= 0 && Beta1 < 1 && Beta2 >= 0 && Beta2 < 1)) throw new ArgumentException("--adam-betas must both be in [0, 1)");
-        if (!(Eps > 0)) throw new ArgumentException("--adam-eps must be positive");
-        if (!(WeightDecay >= 0)) throw new ArgumentException("--weight-decay must be >= 0");
+        Optimizer.Validate();
         LearningRates.Validate();
         if (!(MaxGradNorm >= 0)) throw new ArgumentException("--max-grad-norm must be >= 0 (0 = off)");
         if (SaveEvery < 1) throw new ArgumentException("--save-every must be at least 1");
     }
 
-    public LearningRateSchedule LearningRates => new(LearningRate, Schedule, WarmupSteps, MinLrRatio, Steps);
+    [JsonIgnore] public AdamWOptions Optimizer => new() { Beta1 = Beta1, Beta2 = Beta2, Eps = Eps, WeightDecay = WeightDecay };
+    [JsonIgnore] public LearningRateSchedule LearningRates => new(LearningRate, Schedule, WarmupSteps, MinLrRatio, Steps);
 
     /// <summary>Learning rate of optimizer step <paramref name="step"/> (1-based).</summary>
     public double LearningRateAt(int step) => LearningRates.At(step);

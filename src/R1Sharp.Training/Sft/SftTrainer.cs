@@ -32,9 +32,7 @@ public sealed class SftTrainer : IDisposable
     private readonly List<MetadataEntry> _metadata;
     private readonly string _dataHash;
     private readonly TrainingExample[] _stepRows;
-    private Xoshiro256StarStar _rng;
-    private int[] _order;
-    private int _cursor, _epoch;
+    private readonly ShuffledOrder _order;
 
     public SftOptions Options { get; }
     public string OutputDirectory { get; }
@@ -53,11 +51,9 @@ public sealed class SftTrainer : IDisposable
         _metadata = metadata;
         _data = data;
         _dataHash = dataHash;
-        _optimizer = new AdamW(model.Parameters, new AdamWOptions { Beta1 = options.Beta1, Beta2 = options.Beta2, Eps = options.Eps, WeightDecay = options.WeightDecay }, pool);
+        _optimizer = new AdamW(model.Parameters, options.Optimizer, pool);
         _stepRows = new TrainingExample[options.BatchSize * options.GradAccum];
-        _rng = new Xoshiro256StarStar(options.Seed);
-        _order = Enumerable.Range(0, data.Count).ToArray();
-        _rng.Shuffle(_order);
+        _order = new ShuffledOrder(data.Count, options.Seed);
         // Size the activations once for the longest row: no allocation per step.
         model.EnsureCapacity(Math.Min(options.BatchSize, data.Count * options.GradAccum), data.Max(r => r.PredictedCount));
     }
@@ -120,26 +116,13 @@ public sealed class SftTrainer : IDisposable
             var t = new SftTrainer(options, dir, pool, model, metadata, data, hash);
             t.Step = (int)file.RequireInteger(Prefix + "step");
             TrainingCheckpoint.ReadOptimizer(file, t._optimizer, t.Step);
-            t._epoch = (int)file.RequireInteger(Prefix + "epoch");
-            t._cursor = (int)file.RequireInteger(Prefix + "cursor");
-            t._order = (int[])file.GetArray(Prefix + "order")!.Items;
-            t._rng = Xoshiro256StarStar.FromState(file.RequireString(Prefix + "rng"));
-            if (t._order.Length != data.Count) throw new InvalidDataException($"{path}: data order does not match the data file");
+            t._order.Restore(file);
             return t;
         }
         catch { model.Dispose(); throw; }
     }
 
-    private TrainingExample NextRow()
-    {
-        if (_cursor == _order.Length)
-        {
-            _epoch++;
-            _cursor = 0;
-            _rng.Shuffle(_order);
-        }
-        return _data[_order[_cursor++]];
-    }
+    private TrainingExample NextRow() => _data[_order.Next()];
 
     /// <summary>One optimizer step over BatchSize * GradAccum rows.</summary>
     public StepResult TrainStep()
@@ -167,10 +150,7 @@ public sealed class SftTrainer : IDisposable
         var w = TrainingCheckpoint.ModelWriter(_metadata, _model);
         w.Set(Prefix + "options", JsonSerializer.Serialize(Options));
         w.Set(Prefix + "step", (long)Step);
-        w.Set(Prefix + "epoch", (long)_epoch);
-        w.Set(Prefix + "cursor", (long)_cursor);
-        w.Set(Prefix + "order", _order);
-        w.Set(Prefix + "rng", _rng.State);
+        _order.Save(w);
         w.Set(Prefix + "data_sha256", _dataHash);
         TrainingCheckpoint.AddOptimizer(w, _optimizer);
         w.Write(Path.Combine(OutputDirectory, CheckpointFile));

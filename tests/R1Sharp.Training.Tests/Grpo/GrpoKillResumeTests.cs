@@ -40,25 +40,6 @@ public class GrpoKillResumeTests
         return string.Join(",", e.EnumerateObject().Where(p => !Timing.Contains(p.Name)).Select(p => $"{p.Name}={p.Value.GetRawText()}"));
     }).ToList();
 
-    private static Process Start(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        psi.ArgumentList.Add(TestData.CliDll);
-        foreach (string a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        p.ErrorDataReceived += (_, _) => { };
-        p.OutputDataReceived += (_, _) => { };
-        p.BeginErrorReadLine();
-        p.BeginOutputReadLine();
-        return p;
-    }
-
-    private static int LogLines(string log)
-    {
-        try { return File.Exists(log) ? File.ReadAllLines(log).Length : 0; }
-        catch (IOException) { return 0; }
-    }
-
     [Fact]
     public void SigkilledRunResumesBitExact()
     {
@@ -73,18 +54,18 @@ public class GrpoKillResumeTests
         Assert.Equal(Steps, expected.Count);
 
         string run = Path.Combine(dir, "run"), log = Path.Combine(run, GrpoTrainer.LogFile);
-        var p = Start(Args(data, run));
+        var p = KillResumeTests.Start(Args(data, run));
         int kills = 0;
         foreach (int killAt in new[] { 2, 5, 7 })
         {
             var sw = Stopwatch.StartNew();
-            while (LogLines(log) < killAt && !p.HasExited && sw.Elapsed < TimeSpan.FromMinutes(3)) Thread.Sleep(5);
+            while (KillResumeTests.LogLines(log) < killAt && !p.HasExited && sw.Elapsed < TimeSpan.FromMinutes(3)) Thread.Sleep(5);
             Thread.Sleep(killAt * 37 % 200); // land at varied points within a step
             if (!p.HasExited) { p.Kill(entireProcessTree: true); kills++; }
             p.WaitForExit();
             using (var f = GgufFile.Open(Path.Combine(run, TrainingCheckpoint.FileName)))
                 Assert.True(f.GetInteger("r1.train.step") >= 1);
-            p = Start("train", "grpo", "--resume", run, "--threads", "1");
+            p = KillResumeTests.Start("train", "grpo", "--resume", run, "--threads", "1");
         }
         Assert.True(p.WaitForExit(TimeSpan.FromMinutes(5)), "resumed run did not finish");
         Assert.Equal(0, p.ExitCode);
