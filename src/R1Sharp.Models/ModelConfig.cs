@@ -2,9 +2,19 @@ using R1Sharp.Gguf;
 
 namespace R1Sharp.Models;
 
-/// <summary>Hyperparameters of a model, read from GGUF metadata keys `{arch}.*` as llama.cpp writes them.</summary>
+/// <summary>
+/// Hyperparameters of a model, the one configuration type of inference and training: read from GGUF metadata keys
+/// `{arch}.*` as llama.cpp writes them (<see cref="FromGguf"/>) and written back under the same keys
+/// (<see cref="Metadata"/>: training checkpoints and exports), each key named once below.
+/// </summary>
 public sealed record ModelConfig
 {
+    private const string ContextLengthKey = "context_length", EmbeddingLengthKey = "embedding_length", BlockCountKey = "block_count",
+        FeedForwardLengthKey = "feed_forward_length", HeadCountKey = "attention.head_count", HeadCountKvKey = "attention.head_count_kv",
+        KeyLengthKey = "attention.key_length", ValueLengthKey = "attention.value_length", RmsEpsilonKey = "attention.layer_norm_rms_epsilon",
+        RopeFreqBaseKey = "rope.freq_base", RopeDimensionCountKey = "rope.dimension_count", VocabSizeKey = "vocab_size",
+        RopeScalingTypeKey = "rope.scaling.type", RopeScalingFactorKey = "rope.scaling.factor", RopeScaleLinearKey = "rope.scale_linear";
+
     public required string Architecture { get; init; }
     public string? Name { get; init; }
     public required int VocabSize { get; init; }
@@ -25,6 +35,58 @@ public sealed record ModelConfig
     /// <summary>Rotated dimensions per head (`rope.dimension_count`, else the key length).</summary>
     public required int RopeDimensionCount { get; init; }
     public required RopeStyle RopeStyle { get; init; }
+    /// <summary>The Q/K/V projections have biases (`blk.N.attn_q.bias`: qwen2).</summary>
+    public bool QkvBias { get; init; }
+    /// <summary>The output projection reuses the token embedding (no `output.weight`).</summary>
+    public bool TiedOutput { get; init; }
+
+    /// <summary>Width of all query heads together.</summary>
+    public int QueryDim => HeadCount * KeyLength;
+    /// <summary>Width of all key heads together (the value heads are <see cref="HeadCountKv"/> x <see cref="ValueLength"/>).</summary>
+    public int KeyDim => HeadCountKv * KeyLength;
+
+    /// <summary>A dense (qwen2/llama layout) configuration: heads of embedding / heads, fully rotated, the architecture's
+    /// rope style. What `r1 train sft --config` builds, and tests.</summary>
+    public static ModelConfig Dense(string architecture, int vocabSize, int embeddingLength, int layerCount, int headCount,
+        int headCountKv, int feedForwardLength, int contextLength, bool qkvBias = false, bool tiedOutput = false,
+        float rmsEpsilon = 1e-6f, float ropeFreqBase = 10000f, string? name = null)
+    {
+        int head = headCount > 0 ? embeddingLength / headCount : 0;
+        return new ModelConfig
+        {
+            Architecture = architecture, Name = name, VocabSize = vocabSize, ContextLength = contextLength,
+            EmbeddingLength = embeddingLength, LayerCount = layerCount, FeedForwardLength = feedForwardLength,
+            HeadCount = headCount, HeadCountKv = headCountKv, KeyLength = head, ValueLength = head,
+            RmsEpsilon = rmsEpsilon, RopeFreqBase = ropeFreqBase, RopeDimensionCount = head,
+            RopeStyle = RopeStyleFor(architecture), QkvBias = qkvBias, TiedOutput = tiedOutput,
+        };
+    }
+
+    /// <summary>The GGUF metadata of this configuration (general.architecture, general.name when set, the `{arch}.*`
+    /// keys <see cref="FromGguf"/> reads; key/value lengths only where they differ from embedding / heads).</summary>
+    public IEnumerable<(string Key, GgufValueType Type, object Value)> Metadata()
+    {
+        string a = Architecture + ".";
+        yield return ("general.architecture", GgufValueType.String, Architecture);
+        if (Name is { } name) yield return ("general.name", GgufValueType.String, name);
+        yield return (a + ContextLengthKey, GgufValueType.UInt32, (uint)ContextLength);
+        yield return (a + EmbeddingLengthKey, GgufValueType.UInt32, (uint)EmbeddingLength);
+        yield return (a + BlockCountKey, GgufValueType.UInt32, (uint)LayerCount);
+        yield return (a + FeedForwardLengthKey, GgufValueType.UInt32, (uint)FeedForwardLength);
+        yield return (a + HeadCountKey, GgufValueType.UInt32, (uint)HeadCount);
+        yield return (a + HeadCountKvKey, GgufValueType.UInt32, (uint)HeadCountKv);
+        if (KeyLength != EmbeddingLength / HeadCount) yield return (a + KeyLengthKey, GgufValueType.UInt32, (uint)KeyLength);
+        if (ValueLength != KeyLength) yield return (a + ValueLengthKey, GgufValueType.UInt32, (uint)ValueLength);
+        yield return (a + RopeFreqBaseKey, GgufValueType.Float32, RopeFreqBase);
+        if (RopeFreqScale != 1)
+        {
+            yield return (a + RopeScalingTypeKey, GgufValueType.String, "linear");
+            yield return (a + RopeScalingFactorKey, GgufValueType.Float32, 1 / RopeFreqScale);
+        }
+        yield return (a + RmsEpsilonKey, GgufValueType.Float32, RmsEpsilon);
+        yield return (a + RopeDimensionCountKey, GgufValueType.UInt32, (uint)RopeDimensionCount);
+        yield return (a + VocabSizeKey, GgufValueType.UInt32, (uint)VocabSize);
+    }
 
     /// <summary>Bytes of KV cache per token when keys and values are kept in float32.</summary>
     public long KvBytesPerToken => 4L * LayerCount * HeadCountKv * (KeyLength + ValueLength);
@@ -62,49 +124,51 @@ public sealed record ModelConfig
             return (float)v;
         }
 
-        int embedding = Int("embedding_length");
-        int heads = Int("attention.head_count");
-        int headsKv = Int("attention.head_count_kv", heads);
+        int embedding = Int(EmbeddingLengthKey);
+        int heads = Int(HeadCountKey);
+        int headsKv = Int(HeadCountKvKey, heads);
         if (heads % headsKv != 0)
             throw new ModelFormatException(file.Path, $"{heads} attention heads are not a multiple of {headsKv} KV heads");
-        int keyLength = Int("attention.key_length", embedding / heads);
-        int valueLength = Int("attention.value_length", keyLength);
-        int ropeDims = Int("rope.dimension_count", keyLength);
+        int keyLength = Int(KeyLengthKey, embedding / heads);
+        int valueLength = Int(ValueLengthKey, keyLength);
+        int ropeDims = Int(RopeDimensionCountKey, keyLength);
         if (ropeDims > keyLength || ropeDims % 2 != 0)
             throw new ModelFormatException(file.Path, $"rope.dimension_count {ropeDims} does not fit a head of {keyLength}");
 
         int vocab;
         if (file.TryGetTensor("token_embd.weight", out var embd) && embd.Dimensions.Length == 2) vocab = (int)embd.Dimensions[1];
-        else if (file.GetInteger($"{arch}.vocab_size") is long vs) vocab = (int)vs;
+        else if (file.GetInteger($"{arch}.{VocabSizeKey}") is long vs) vocab = (int)vs;
         else vocab = file.GetStringArray("tokenizer.ggml.tokens")?.Length ?? throw new ModelFormatException(file.Path, "cannot tell the vocabulary size (no token_embd.weight, vocab_size or tokenizer.ggml.tokens)");
 
         float freqScale = 1;
-        string? scaling = file.GetString($"{arch}.rope.scaling.type");
+        string? scaling = file.GetString($"{arch}.{RopeScalingTypeKey}");
         if (scaling is "linear")
         {
-            float factor = Float("rope.scaling.factor", 1);
+            float factor = Float(RopeScalingFactorKey, 1);
             if (factor > 0) freqScale = 1 / factor;
         }
-        else if (file.GetFloat($"{arch}.rope.scale_linear") is double lin && lin > 0) freqScale = (float)(1 / lin);
+        else if (file.GetFloat($"{arch}.{RopeScaleLinearKey}") is double lin && lin > 0) freqScale = (float)(1 / lin);
 
         return new ModelConfig
         {
             Architecture = arch,
             Name = file.GetString("general.name"),
             VocabSize = vocab,
-            ContextLength = Int("context_length", 4096),
+            ContextLength = Int(ContextLengthKey, 4096),
             EmbeddingLength = embedding,
-            LayerCount = Int("block_count"),
-            FeedForwardLength = Int("feed_forward_length"),
+            LayerCount = Int(BlockCountKey),
+            FeedForwardLength = Int(FeedForwardLengthKey),
             HeadCount = heads,
             HeadCountKv = headsKv,
             KeyLength = keyLength,
             ValueLength = valueLength,
-            RmsEpsilon = Float("attention.layer_norm_rms_epsilon", 1e-5f),
-            RopeFreqBase = Float("rope.freq_base", 10000f),
+            RmsEpsilon = Float(RmsEpsilonKey, 1e-5f),
+            RopeFreqBase = Float(RopeFreqBaseKey, 10000f),
             RopeFreqScale = freqScale,
             RopeDimensionCount = ropeDims,
             RopeStyle = RopeStyleFor(arch),
+            QkvBias = file.TryGetTensor("blk.0.attn_q.bias", out _),
+            TiedOutput = !file.TryGetTensor("output.weight", out _),
         };
     }
 }

@@ -14,12 +14,40 @@ public sealed class LoaderTests
         Assert.Equal((256, 3, 8, 1, 32, 768, 322), (c.EmbeddingLength, c.LayerCount, c.HeadCount, c.HeadCountKv, c.KeyLength, c.FeedForwardLength, c.VocabSize));
         Assert.Equal(1e6f, c.RopeFreqBase);
         Assert.Equal(RopeStyle.Neox, c.RopeStyle);
-        using var model = ModelLoader.Load(file);
-        Assert.True(((Dense.DenseTransformer)model).TiedOutput);
+        Assert.True(c.TiedOutput);
+        Assert.True(c.QkvBias);
 
         using var llama = GgufFile.Open(GoldenFixtures.ModelPath("tiny-llama-s1-f32.gguf"));
         var l = ModelConfig.FromGguf(llama);
         Assert.Equal((RopeStyle.Normal, 5e5f, 8, 2, 32), (l.RopeStyle, l.RopeFreqBase, l.HeadCount, l.HeadCountKv, l.KeyLength));
+        Assert.False(l.QkvBias);
+    }
+
+    [Theory]
+    [InlineData("tiny-qwen2b-s1-f32.gguf")]
+    [InlineData("tiny-llama-s1-f32.gguf")]
+    [InlineData("")] // a configuration with every optional key: key/value lengths of their own, linear rope scaling
+    public void MetadataWrittenFromAConfigReadsBackAsTheSameConfig(string model)
+    {
+        ModelConfig c;
+        if (model.Length > 0)
+        {
+            using var file = GgufFile.Open(GoldenFixtures.ModelPath(model));
+            c = ModelConfig.FromGguf(file);
+        }
+        else c = ModelConfig.Dense("llama", 100, 64, 2, 4, 2, 96, 256, name: "odd") with
+            { KeyLength = 24, ValueLength = 20, RopeDimensionCount = 16, RopeFreqScale = 0.25f, RmsEpsilon = 1e-5f };
+        var w = new GgufWriter();
+        foreach (var (key, type, value) in c.Metadata()) w.Add(key, type, value);
+        string path = Path.Combine(Path.GetTempPath(), $"r1-models-{Guid.NewGuid():N}.gguf");
+        w.Write(path);
+        try
+        {
+            using var back = GgufFile.Open(path);
+            // bias and tied output are tensors, not metadata: a file without tensors has neither
+            Assert.Equal(c with { QkvBias = false, TiedOutput = true }, ModelConfig.FromGguf(back));
+        }
+        finally { File.Delete(path); }
     }
 
     private static string Rewrite(string model, Action<GgufWriter, GgufFile> build)

@@ -44,7 +44,7 @@ public class ExportTests
         if (type == "q8_0") Assert.Equal(GgmlType.Q8_0, file.GetTensor("blk.0.attn_q.weight").Type);
         using var model = ModelLoader.Load(file);
         int v = model.Config.VocabSize;
-        Assert.Equal(trained.Shape.VocabSize, v);
+        Assert.Equal(trained.Config.VocabSize, v);
         using var seq = model.CreateSequence(tokens.Length);
         float[] logits = new float[tokens.Length * v];
         model.Forward([new ForwardItem(seq, tokens, logits, AllLogits: true)]);

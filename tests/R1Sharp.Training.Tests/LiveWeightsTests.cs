@@ -24,7 +24,7 @@ public class LiveWeightsTests
         using var source = GgufFile.Open(arch == "qwen2" ? TestData.TinyQwen : TestData.TinyLlama);
         using var trainable = ModelGguf.Load(source, pool);
         using var live = trainable.CreateInferenceModel();
-        Assert.Equal(trainable.Shape.VocabSize, live.Config.VocabSize);
+        Assert.Equal(trainable.Config.VocabSize, live.Config.VocabSize);
 
         float[] before = AllLogits(live, Prompt);
         AssertClose(ExportedLogits(source, trainable, Path.Combine(dir, "before.gguf")), before, 1e-5);

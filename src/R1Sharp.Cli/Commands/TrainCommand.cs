@@ -61,8 +61,8 @@ public sealed class TrainCommand : ICliCommand
             }
             using (trainer)
             {
-                var shape = trainer.Model.Shape;
-                Console.Error.WriteLine($"r1 train sft: {shape.Architecture}, {shape.ParameterCount / 1e6:F2}M parameters, {trainer.RowCount} rows, " +
+                var model = trainer.Model;
+                Console.Error.WriteLine($"r1 train sft: {model.Config.Architecture}, {model.ParameterCount / 1e6:F2}M parameters, {trainer.RowCount} rows, " +
                                         $"step {trainer.Step}/{trainer.Options.Steps}, {pool.Threads} threads -> {trainer.OutputDirectory}");
                 using var cts = new CancellationTokenSource();
                 ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -173,8 +173,8 @@ public sealed class TrainCommand : ICliCommand
             using (trainer)
             {
                 var o = trainer.Options;
-                var shape = trainer.Model.Shape;
-                Console.Error.WriteLine($"r1 train grpo: {shape.Architecture}, {shape.ParameterCount / 1e6:F2}M parameters, {trainer.PromptCount} prompts, " +
+                var model = trainer.Model;
+                Console.Error.WriteLine($"r1 train grpo: {model.Config.Architecture}, {model.ParameterCount / 1e6:F2}M parameters, {trainer.PromptCount} prompts, " +
                                         $"{o.PromptsPerStep} x {o.NumGenerations} completions per step, rewards {string.Join(" ", trainer.Rewards.Functions.Select((f, i) => $"{f.Name}:{trainer.Rewards.Weights[i].ToString(CultureInfo.InvariantCulture)}"))}, " +
                                         $"step {trainer.Step}/{o.Steps}, {pool.Threads} threads -> {trainer.OutputDirectory}");
                 using var cts = new CancellationTokenSource();

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using R1Sharp.Models.Layers;
+using R1Sharp.Numerics.Layers;
 using R1Sharp.Gguf;
 using R1Sharp.Numerics.Kernels;
 using R1Sharp.Numerics.Tensors;
@@ -80,9 +81,6 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     }
 
     public ModelConfig Config => _cfg;
-
-    /// <summary>True when the output projection reuses the token embedding (no `output.weight`).</summary>
-    public bool TiedOutput => ReferenceEquals(_embedding, _output);
 
     /// <summary>Total bytes of weight data this model reads.</summary>
     public long WeightBytes { get; private init; }
@@ -443,8 +441,8 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
             if (L.KBias != null) AddInto(k, L.KBias, kd);
             if (L.VBias != null) AddInto(v, L.VBias, vd);
             float* cos = _cos!.Data + (long)r * half, sin = _sin!.Data + (long)r * half;
-            Rope.Apply(q, c.HeadCount, c.KeyLength, c.RopeDimensionCount, c.RopeStyle, cos, sin);
-            Rope.Apply(k, c.HeadCountKv, c.KeyLength, c.RopeDimensionCount, c.RopeStyle, cos, sin);
+            Rope.Forward(q, c.HeadCount, c.KeyLength, c.RopeDimensionCount, c.RopeStyle == RopeStyle.Neox, cos, sin);
+            Rope.Forward(k, c.HeadCountKv, c.KeyLength, c.RopeDimensionCount, c.RopeStyle == RopeStyle.Neox, cos, sin);
         }
     }
 
@@ -496,7 +494,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     {
         var (s, end) = Rows(partition);
         long f = _cfg.FeedForwardLength;
-        Activations.SwiGlu(_ffnGate!.Data + s * f, _ffnUp!.Data + s * f, _ffnGate.Data + s * f, (end - s) * f);
+        SwiGlu.Forward(_ffnGate!.Data + s * f, _ffnUp!.Data + s * f, _ffnGate.Data + s * f, (end - s) * f);
     }
 
     private static void AddInto(float* y, float* x, long n)

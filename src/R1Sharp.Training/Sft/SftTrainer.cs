@@ -82,8 +82,8 @@ public sealed class SftTrainer : IDisposable
         }
         else
         {
-            var config = ModelConfig.Load(options.ConfigPath!);
-            model = new TrainableModel(config.Shape, pool);
+            var config = ModelConfigFile.Load(options.ConfigPath!);
+            model = new TrainableModel(config.Model, pool);
             config.Initialize(model, options.Seed);
             metadata = config.Metadata();
             using var tf = GgufFile.Open(config.TokenizerPath);
@@ -91,7 +91,7 @@ public sealed class SftTrainer : IDisposable
         }
         try
         {
-            var data = JsonlDataset.Load(options.DataPath, model.Shape.VocabSize, model.Shape.ContextLength, encoder);
+            var data = JsonlDataset.Load(options.DataPath, model.Config.VocabSize, model.Config.ContextLength, encoder);
             return new SftTrainer(options, outDir, pool, model, metadata, data, TrainingCheckpoint.HashFile(options.DataPath));
         }
         catch { model.Dispose(); throw; }
@@ -112,7 +112,7 @@ public sealed class SftTrainer : IDisposable
             string hash = TrainingCheckpoint.HashFile(options.DataPath);
             if (hash != file.RequireString(Prefix + "data_sha256"))
                 throw new InvalidDataException($"the data file {options.DataPath} changed since the run started; resume needs the same data");
-            var data = JsonlDataset.Load(options.DataPath, model.Shape.VocabSize, model.Shape.ContextLength, TextEncoders.FromGguf(file));
+            var data = JsonlDataset.Load(options.DataPath, model.Config.VocabSize, model.Config.ContextLength, TextEncoders.FromGguf(file));
             var t = new SftTrainer(options, dir, pool, model, metadata, data, hash);
             t.Step = (int)file.RequireInteger(Prefix + "step");
             TrainingCheckpoint.ReadOptimizer(file, t._optimizer, t.Step);
