@@ -33,7 +33,7 @@ public static class SvgLineChart
         var sb = new StringBuilder();
         sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
         sb.Append($"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n");
-        sb.Append($"<text x=\"{Width / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">{Esc(title)}</text>\n");
+        sb.Append($"<text x=\"{Width / 2}\" y=\"17\" text-anchor=\"middle\" font-size=\"15\">{Esc(title)}</text>\n");
         foreach (double t in yTicks)
         {
             if (t < y0 || t > y1) continue;
