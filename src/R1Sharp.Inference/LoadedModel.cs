@@ -45,13 +45,7 @@ public sealed class LoadedModel : IDisposable
         try
         {
             var tokenizer = Tokenizer.FromGguf(file);
-            ChatTemplate template;
-            if (file.GetString("tokenizer.chat_template") != null) template = ChatTemplate.FromGguf(file);
-            else
-            {
-                string Text(int? id) => id is int i ? tokenizer.TokenText(i) : "";
-                template = new ChatTemplate(FallbackTemplate, Text(tokenizer.BosId), Text(tokenizer.EosId));
-            }
+            var template = TemplateOf(file, tokenizer);
             var model = ModelLoader.Load(file, options);
             return new LoadedModel(file.Path, file, model, tokenizer, template);
         }
@@ -60,6 +54,14 @@ public sealed class LoadedModel : IDisposable
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The file's chat template (tokenizer.chat_template), or the R1 fallback when it has none.</summary>
+    public static ChatTemplate TemplateOf(GgufFile file, Tokenizer tokenizer)
+    {
+        if (file.GetString("tokenizer.chat_template") != null) return ChatTemplate.FromGguf(file);
+        string Text(int? id) => id is int i ? tokenizer.TokenText(i) : "";
+        return new ChatTemplate(FallbackTemplate, Text(tokenizer.BosId), Text(tokenizer.EosId));
     }
 
     /// <summary>Frees the network and unmaps the file.</summary>

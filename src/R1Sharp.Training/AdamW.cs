@@ -12,6 +12,14 @@ public sealed record AdamWOptions
     public float Eps { get; init; } = 1e-8f;
     /// <summary>Decoupled weight decay, applied to 2-D (matrix) tensors only; norms and biases are never decayed.</summary>
     public float WeightDecay { get; init; } = 0.01f;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the CLI flag of the first bad value.</summary>
+    public void Validate()
+    {
+        if (!(Beta1 >= 0 && Beta1 < 1 && Beta2 >= 0 && Beta2 < 1)) throw new ArgumentException("--adam-betas must both be in [0, 1)");
+        if (!(Eps > 0)) throw new ArgumentException("--adam-eps must be positive");
+        if (!(WeightDecay >= 0)) throw new ArgumentException("--weight-decay must be >= 0");
+    }
 }
 
 /// <summary>

@@ -22,7 +22,7 @@ public class KillResumeTests
     private static double[] Losses(string log) =>
         File.ReadAllLines(log).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("loss").GetDouble()).ToArray();
 
-    private static Process Start(params string[] args)
+    internal static Process Start(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         psi.ArgumentList.Add(TestData.CliDll);
@@ -35,7 +35,7 @@ public class KillResumeTests
         return p;
     }
 
-    private static int LogLines(string log)
+    internal static int LogLines(string log)
     {
         try { return File.Exists(log) ? File.ReadAllLines(log).Length : 0; }
         catch (IOException) { return 0; }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 namespace R1Sharp.Training.Sft;
 
 /// <summary>Settings of a supervised fine-tuning run (saved in every checkpoint; a resume uses them unchanged).</summary>
@@ -34,24 +35,15 @@ public sealed record SftOptions
         if (BatchSize < 1) throw new ArgumentException("--batch-size must be at least 1");
         if (GradAccum < 1) throw new ArgumentException("--grad-accum must be at least 1");
         if (Steps < 1) throw new ArgumentException("--steps must be at least 1");
-        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException("--lr must be a positive number");
-        if (!(Beta1 >= 0 && Beta1 < 1 && Beta2 >= 0 && Beta2 < 1)) throw new ArgumentException("--adam-betas must both be in [0, 1)");
-        if (!(Eps > 0)) throw new ArgumentException("--adam-eps must be positive");
-        if (!(WeightDecay >= 0)) throw new ArgumentException("--weight-decay must be >= 0");
-        if (Schedule is not ("constant" or "cosine")) throw new ArgumentException($"--lr-schedule must be constant or cosine, not '{Schedule}'");
-        if (WarmupSteps < 0 || WarmupSteps > Steps) throw new ArgumentException("--warmup-steps must be between 0 and --steps");
-        if (!(MinLrRatio >= 0 && MinLrRatio <= 1)) throw new ArgumentException("--min-lr-ratio must be in [0, 1]");
+        Optimizer.Validate();
+        LearningRates.Validate();
         if (!(MaxGradNorm >= 0)) throw new ArgumentException("--max-grad-norm must be >= 0 (0 = off)");
         if (SaveEvery < 1) throw new ArgumentException("--save-every must be at least 1");
     }
 
+    [JsonIgnore] public AdamWOptions Optimizer => new() { Beta1 = Beta1, Beta2 = Beta2, Eps = Eps, WeightDecay = WeightDecay };
+    [JsonIgnore] public LearningRateSchedule LearningRates => new(LearningRate, Schedule, WarmupSteps, MinLrRatio, Steps);
+
     /// <summary>Learning rate of optimizer step <paramref name="step"/> (1-based).</summary>
-    public double LearningRateAt(int step)
-    {
-        if (WarmupSteps > 0 && step <= WarmupSteps) return LearningRate * step / WarmupSteps;
-        if (Schedule == "constant") return LearningRate;
-        double progress = Steps == WarmupSteps ? 1 : (double)(step - WarmupSteps) / (Steps - WarmupSteps);
-        double min = LearningRate * MinLrRatio;
-        return min + 0.5 * (LearningRate - min) * (1 + Math.Cos(Math.PI * Math.Clamp(progress, 0, 1)));
-    }
+    public double LearningRateAt(int step) => LearningRates.At(step);
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using R1Sharp.Gguf;
 using R1Sharp.Numerics.Tensors;
@@ -23,8 +22,8 @@ public sealed record StepResult(int Step, double Loss, double LearningRate, doub
 /// </summary>
 public sealed class SftTrainer : IDisposable
 {
-    public const string CheckpointFile = "checkpoint.gguf";
-    private const string Prefix = "r1.train.";
+    public const string CheckpointFile = TrainingCheckpoint.FileName;
+    private const string Prefix = TrainingCheckpoint.Prefix;
 
     private readonly ComputePool _pool;
     private readonly TrainableModel _model;
@@ -33,9 +32,7 @@ public sealed class SftTrainer : IDisposable
     private readonly List<MetadataEntry> _metadata;
     private readonly string _dataHash;
     private readonly TrainingExample[] _stepRows;
-    private Xoshiro256StarStar _rng;
-    private int[] _order;
-    private int _cursor, _epoch;
+    private readonly ShuffledOrder _order;
 
     public SftOptions Options { get; }
     public string OutputDirectory { get; }
@@ -54,11 +51,9 @@ public sealed class SftTrainer : IDisposable
         _metadata = metadata;
         _data = data;
         _dataHash = dataHash;
-        _optimizer = new AdamW(model.Parameters, new AdamWOptions { Beta1 = options.Beta1, Beta2 = options.Beta2, Eps = options.Eps, WeightDecay = options.WeightDecay }, pool);
+        _optimizer = new AdamW(model.Parameters, options.Optimizer, pool);
         _stepRows = new TrainingExample[options.BatchSize * options.GradAccum];
-        _rng = new Xoshiro256StarStar(options.Seed);
-        _order = Enumerable.Range(0, data.Count).ToArray();
-        _rng.Shuffle(_order);
+        _order = new ShuffledOrder(data.Count, options.Seed);
         // Size the activations once for the longest row: no allocation per step.
         model.EnsureCapacity(Math.Min(options.BatchSize, data.Count * options.GradAccum), data.Max(r => r.PredictedCount));
     }
@@ -82,8 +77,7 @@ public sealed class SftTrainer : IDisposable
         {
             using var file = GgufFile.Open(options.InitModel);
             model = ModelGguf.Load(file, pool);
-            metadata = file.MetadataKeys.Where(k => !k.StartsWith(Prefix, StringComparison.Ordinal))
-                .Select(k => new MetadataEntry(k, file.MetadataTypes[k], file.Metadata[k])).ToList();
+            metadata = TrainingCheckpoint.ModelMetadata(file);
             encoder = TextEncoders.FromGguf(file);
         }
         else
@@ -98,7 +92,7 @@ public sealed class SftTrainer : IDisposable
         try
         {
             var data = JsonlDataset.Load(options.DataPath, model.Config.VocabSize, model.Config.ContextLength, encoder);
-            return new SftTrainer(options, outDir, pool, model, metadata, data, HashFile(options.DataPath));
+            return new SftTrainer(options, outDir, pool, model, metadata, data, TrainingCheckpoint.HashFile(options.DataPath));
         }
         catch { model.Dispose(); throw; }
     }
@@ -106,46 +100,29 @@ public sealed class SftTrainer : IDisposable
     /// <summary>Continues the run saved in <paramref name="dir"/> from its last complete checkpoint.</summary>
     public static SftTrainer Resume(string dir, ComputePool pool)
     {
-        string path = Path.Combine(dir, CheckpointFile);
-        if (!File.Exists(path)) throw new FileNotFoundException($"no checkpoint in {dir} ({CheckpointFile} missing)");
-        foreach (string stale in Directory.GetFiles(dir, CheckpointFile + ".tmp*")) File.Delete(stale); // a write cut short
+        string path = TrainingCheckpoint.Existing(dir);
         using var file = GgufFile.Open(path);
+        if (file.GetString(Prefix + "kind") is string kind) throw new InvalidDataException($"{dir} is a {kind} run (resume it with r1 train {kind} --resume)");
         var options = JsonSerializer.Deserialize<SftOptions>(file.RequireString(Prefix + "options"))
             ?? throw new InvalidDataException($"{path}: no training options");
         var model = ModelGguf.Load(file, pool);
         try
         {
-            var metadata = file.MetadataKeys.Where(k => !k.StartsWith(Prefix, StringComparison.Ordinal))
-                .Select(k => new MetadataEntry(k, file.MetadataTypes[k], file.Metadata[k])).ToList();
-            string hash = HashFile(options.DataPath);
+            var metadata = TrainingCheckpoint.ModelMetadata(file);
+            string hash = TrainingCheckpoint.HashFile(options.DataPath);
             if (hash != file.RequireString(Prefix + "data_sha256"))
                 throw new InvalidDataException($"the data file {options.DataPath} changed since the run started; resume needs the same data");
             var data = JsonlDataset.Load(options.DataPath, model.Config.VocabSize, model.Config.ContextLength, TextEncoders.FromGguf(file));
             var t = new SftTrainer(options, dir, pool, model, metadata, data, hash);
-            ModelGguf.ReadInto(file, t._optimizer.M, "adam.m.");
-            ModelGguf.ReadInto(file, t._optimizer.V, "adam.v.");
             t.Step = (int)file.RequireInteger(Prefix + "step");
-            t._optimizer.StepCount = t.Step;
-            t._epoch = (int)file.RequireInteger(Prefix + "epoch");
-            t._cursor = (int)file.RequireInteger(Prefix + "cursor");
-            t._order = (int[])file.GetArray(Prefix + "order")!.Items;
-            t._rng = Xoshiro256StarStar.FromState(file.RequireString(Prefix + "rng"));
-            if (t._order.Length != data.Count) throw new InvalidDataException($"{path}: data order does not match the data file");
+            TrainingCheckpoint.ReadOptimizer(file, t._optimizer, t.Step);
+            t._order.Restore(file);
             return t;
         }
         catch { model.Dispose(); throw; }
     }
 
-    private TrainingExample NextRow()
-    {
-        if (_cursor == _order.Length)
-        {
-            _epoch++;
-            _cursor = 0;
-            _rng.Shuffle(_order);
-        }
-        return _data[_order[_cursor++]];
-    }
+    private TrainingExample NextRow() => _data[_order.Next()];
 
     /// <summary>One optimizer step over BatchSize * GradAccum rows.</summary>
     public StepResult TrainStep()
@@ -170,38 +147,20 @@ public sealed class SftTrainer : IDisposable
     public void SaveCheckpoint()
     {
         Directory.CreateDirectory(OutputDirectory);
-        var w = NewModelWriter(GgmlType.F32);
+        var w = TrainingCheckpoint.ModelWriter(_metadata, _model);
         w.Set(Prefix + "options", JsonSerializer.Serialize(Options));
         w.Set(Prefix + "step", (long)Step);
-        w.Set(Prefix + "epoch", (long)_epoch);
-        w.Set(Prefix + "cursor", (long)_cursor);
-        w.Set(Prefix + "order", _order);
-        w.Set(Prefix + "rng", _rng.State);
+        _order.Save(w);
         w.Set(Prefix + "data_sha256", _dataHash);
-        ModelGguf.AddTensors(w, _optimizer.M, "adam.m.");
-        ModelGguf.AddTensors(w, _optimizer.V, "adam.v.");
+        TrainingCheckpoint.AddOptimizer(w, _optimizer);
         w.Write(Path.Combine(OutputDirectory, CheckpointFile));
-    }
-
-    /// <summary>A GGUF writer holding the model's metadata and its tensors in <paramref name="type"/>.</summary>
-    private GgufWriter NewModelWriter(GgmlType type)
-    {
-        var w = new GgufWriter();
-        foreach (var m in _metadata) w.Add(m.Key, m.Type, m.Value);
-        w.Set("general.file_type", 0u);
-        foreach (var t in _model.Parameters.Tensors)
-        {
-            var tensor = t;
-            w.AddTensor(t.Name, GgmlType.F32, t.Dims, () => ModelGguf.Encode(tensor, GgmlType.F32), t.Length * 4);
-        }
-        return w;
     }
 
     /// <summary>Trains until <see cref="SftOptions.Steps"/>, appending one JSON line per step to <paramref name="logPath"/>
     /// and saving a checkpoint every SaveEvery steps and at the end.</summary>
     public void Run(string? logPath, Action<StepResult>? onStep = null, CancellationToken cancel = default)
     {
-        StreamWriter? log = logPath == null ? null : OpenLog(logPath, Step);
+        StreamWriter? log = logPath == null ? null : StepLog.Open(logPath, Step);
         try
         {
             while (Step < Options.Steps && !cancel.IsCancellationRequested)
@@ -215,30 +174,6 @@ public sealed class SftTrainer : IDisposable
             }
         }
         finally { log?.Dispose(); }
-    }
-
-    /// <summary>Opens the log for appending; lines of steps after <paramref name="step"/> (work lost to a kill) are dropped first.</summary>
-    private static StreamWriter OpenLog(string path, int step)
-    {
-        if (File.Exists(path))
-        {
-            var keep = File.ReadAllLines(path).Where(l =>
-            {
-                try { using var d = JsonDocument.Parse(l); return d.RootElement.GetProperty("step").GetInt32() <= step; }
-                catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException) { return false; }
-            }).ToList();
-            string tmp = path + ".tmp";
-            File.WriteAllLines(tmp, keep);
-            File.Move(tmp, path, overwrite: true);
-        }
-        else if (Path.GetDirectoryName(Path.GetFullPath(path)) is string d) Directory.CreateDirectory(d);
-        return new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
-    }
-
-    private static string HashFile(string path)
-    {
-        using var s = File.OpenRead(path);
-        return Convert.ToHexString(SHA256.HashData(s));
     }
 
     public void Dispose()
