@@ -19,7 +19,9 @@ namespace R1Sharp.Server;
 /// and the chat page's files).</item>
 /// <item>A state-changing request (any method but GET, HEAD, OPTIONS, TRACE) must come from no origin (curl, SDKs),
 /// the server's own origin or a --cors-origin one (Origin, and Sec-Fetch-Site when there is no Origin), and a body
-/// must be application/json: browsers send text/plain and form bodies cross-site without a CORS preflight.</item>
+/// must be application/json: browsers send text/plain and form bodies cross-site without a CORS preflight. Ollama's
+/// model routes (<see cref="UntypedJsonBody"/>) read JSON under any content type, as Ollama does; they change no stored
+/// data and the origin check still applies to them.</item>
 /// </list>
 /// </summary>
 internal sealed class RequestGuard
@@ -62,7 +64,7 @@ internal sealed class RequestGuard
         if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method) || HttpMethods.IsTrace(request.Method)))
         {
             CheckOrigin(request);
-            CheckContentType(context);
+            if (context.GetEndpoint()?.Metadata.GetMetadata<UntypedJsonBody>() is null) CheckContentType(context);
         }
         return next(context);
     }

@@ -29,9 +29,9 @@ public static class OllamaEndpoints
             Results.Json(new OllamaModelList([Entry(context, running: false)]), ServerJsonContext.Default.OllamaModelList));
         app.MapGet("/api/ps", (HttpContext context) =>
             Results.Json(new OllamaModelList([Entry(context, running: true)]), ServerJsonContext.Default.OllamaModelList));
-        app.MapPost("/api/show", ShowAsync);
-        app.MapPost("/api/chat", ChatAsync);
-        app.MapPost("/api/generate", GenerateAsync);
+        app.MapPost("/api/show", ShowAsync).WithMetadata(UntypedJsonBody.Instance);
+        app.MapPost("/api/chat", ChatAsync).WithMetadata(UntypedJsonBody.Instance);
+        app.MapPost("/api/generate", GenerateAsync).WithMetadata(UntypedJsonBody.Instance);
         return app;
     }
 

@@ -81,6 +81,24 @@ public sealed class CrossSiteTests : IDisposable
     }
 
     [Theory]
+    [InlineData("/api/chat", """{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":false}""")]
+    [InlineData("/api/generate", """{"model":"m","prompt":"hi","stream":false}""")]
+    public async Task OllamaModelRoutesReadJsonUnderAnyContentTypeButStillRefuseForeignOrigins(string path, string body)
+    {
+        await using var server = await Start();
+        // what `curl -d '{...}'` sends, as in Ollama's own examples
+        using var form = await server.Http.SendAsync(Post(path, body, "application/x-www-form-urlencoded"));
+        Assert.True(form.IsSuccessStatusCode, $"{path}: {(int)form.StatusCode} {await form.Content.ReadAsStringAsync()}");
+        Assert.Equal("ok", JsonDocument.Parse(await form.Content.ReadAsStringAsync()).RootElement
+            .GetProperty(path == "/api/chat" ? "message" : "response") is var r && r.ValueKind == JsonValueKind.Object
+            ? r.GetProperty("content").GetString() : r.GetString());
+        using var foreign = await server.Http.SendAsync(Post(path, body, "text/plain", "https://evil.example"));
+        Assert.Equal("cross_origin_forbidden", (await Error(foreign, HttpStatusCode.Forbidden)).GetProperty("code").GetString());
+        using var crossSite = await server.Http.SendAsync(Post(path, body, null, null, "cross-site"));
+        await Error(crossSite, HttpStatusCode.Forbidden);
+    }
+
+    [Theory]
     [InlineData("https://evil.example", null)]
     [InlineData("http://127.0.0.1.evil.example", null)]
     [InlineData("null", null)]
