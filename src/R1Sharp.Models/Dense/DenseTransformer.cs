@@ -51,15 +51,19 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     private readonly Action<int> _attentionBody, _qkvBody, _attnNormBody, _ffnNormBody, _swiGluBody;
     private int _partitions;
 
-    // Attention runs as tasks over the step's (token, head) pairs, task t taking pairs t, t + tasks, ... (equal work
-    // in prefill, where later tokens attend to more positions); each task has its own row of scores.
-    private int _attentionTasks, _maxLength;
-    private NativeBuffer? _scores;
-    private int _scoresStride; // floats per task row
+    // Attention runs over work items (token, KV head, range of cached positions): each streams its keys and values once
+    // for all the query heads of its group and leaves partial softmaxes, merged per (token, head) afterwards. Tasks
+    // take items t, t + tasks, ... (prefill's later tokens attend to more positions); each task has its own scratch.
+    private int _attentionTasks, _attentionItems;
+    private int[] _itemRow = [], _itemGroup = [], _itemStart = [], _itemEnd = [], _rowFirstItem = [], _rowRanges = [];
+    private NativeBuffer? _attnScratch, _partials;
+    private readonly Action<int> _mergeBody;
+    private readonly GgmlType _kvType;
 
     private DenseTransformer(ModelConfig cfg, Layer[] layers, WeightMatrix embedding, WeightMatrix output,
-                             float[] outputNorm, float[]? ropeFreqs, int maxBatch, ComputePool pool, WeightArena? arena)
+                             float[] outputNorm, float[]? ropeFreqs, int maxBatch, ComputePool pool, WeightArena? arena, GgmlType kvType)
     {
+        _kvType = kvType;
         _pool = pool;
         _matmul = new MatMul(pool);
         _arena = arena;
@@ -75,6 +79,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         _attnNormBody = p => NormRows(p, _layers[_layer].AttnNorm);
         _ffnNormBody = p => NormRows(p, _layers[_layer].FfnNorm);
         _swiGluBody = SwiGluTask;
+        _mergeBody = MergeTask;
     }
 
     public ModelConfig Config => _cfg;
@@ -89,7 +94,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (capacity <= 0) throw new ArgumentOutOfRangeException(nameof(capacity), "capacity must be positive");
-        return new DenseSequence(this, _cfg, capacity);
+        return new DenseSequence(this, _cfg, capacity, _kvType);
     }
 
     // ---------------------------------------------------------------- loading
@@ -179,7 +184,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
             }
             var outputNorm = Vector("output_norm.weight", e);
             float[]? ropeFreqs = file.TryGetTensor("rope_freqs.weight", out _) ? Vector("rope_freqs.weight", cfg.RopeDimensionCount / 2) : null;
-            return new DenseTransformer(cfg, layers, embedding, output, outputNorm, ropeFreqs, options.MaxBatchTokens, pool, arena) { WeightBytes = weightBytes };
+            return new DenseTransformer(cfg, layers, embedding, output, outputNorm, ropeFreqs, options.MaxBatchTokens, pool, arena, options.KvType) { WeightBytes = weightBytes };
         }
         catch
         {
@@ -276,6 +281,8 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         _logits ??= new NativeBuffer((long)LogitRowsPerProduct * c.VocabSize);
         _tokenChunk = new int[cap];
         _tokenPos = new int[cap];
+        _rowFirstItem = new int[cap];
+        _rowRanges = new int[cap];
         _capacity = cap;
     }
 
@@ -297,7 +304,6 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         // Embedding rows, positions, rope angles.
         int row = 0;
         _attentionWork = 0;
-        _maxLength = 0;
         fixed (float* freqs = _ropeFreqs)
         {
             for (int ci = 0; ci < _chunks.Count; ci++)
@@ -312,15 +318,13 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
                     _tokenChunk[row] = ci;
                     _tokenPos[row] = pos;
                     _attentionWork += (long)(pos + 1) * c.HeadCount * (c.KeyLength + c.ValueLength);
-                    _maxLength = Math.Max(_maxLength, pos + 1);
                     _embedding.DequantizeRow(tokens[ch.Start + t], new Span<float>(x + (long)row * e, e));
                     Rope.Angles(pos, c.RopeDimensionCount, c.RopeFreqBase, c.RopeFreqScale, freqs,
                         _cos!.Data + (long)row * half, _sin!.Data + (long)row * half);
                 }
             }
         }
-        _attentionTasks = _attentionWork < 1 << 16 ? 1 : Math.Min(n * c.HeadCount, 4 * _pool.Threads);
-        EnsureScores(_attentionTasks, _maxLength);
+        PlanAttention(n);
 
         for (_layer = 0; _layer < _layers.Length; _layer++)
         {
@@ -333,6 +337,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
             StoreKv();
             if (_attentionTasks == 1) AttentionTask(0);
             else _pool.For(_attentionTasks, _attentionBody);
+            Parallel(_mergeBody);
             _matmul.Forward(L.O, _attn!.Data, _xb.Data, n);
             AddInto(x, _xb.Data, (long)n * e);
             Parallel(_ffnNormBody);
@@ -389,43 +394,103 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     {
         var c = _cfg;
         int kd = c.HeadCountKv * c.KeyLength, vd = c.HeadCountKv * c.ValueLength;
-        long kb = c.KeyLength * sizeof(float), vb = c.ValueLength * sizeof(float);
         for (int r = 0; r < _stepTokens; r++)
         {
             var seq = (DenseSequence)_items[_chunks[_tokenChunk[r]].Item].Sequence;
             int pos = _tokenPos[r];
             for (int h = 0; h < c.HeadCountKv; h++)
             {
-                Buffer.MemoryCopy(_k!.Data + (long)r * kd + h * c.KeyLength, seq.Keys(_layer, h) + (long)pos * c.KeyLength, kb, kb);
-                Buffer.MemoryCopy(_v!.Data + (long)r * vd + h * c.ValueLength, seq.Values(_layer, h) + (long)pos * c.ValueLength, vb, vb);
+                seq.Store(seq.Keys(_layer, h), (long)pos * c.KeyLength, _k!.Data + (long)r * kd + h * c.KeyLength, c.KeyLength);
+                seq.Store(seq.Values(_layer, h), (long)pos * c.ValueLength, _v!.Data + (long)r * vd + h * c.ValueLength, c.ValueLength);
             }
         }
     }
 
-    /// <summary>Scores rows for <paramref name="tasks"/> attention tasks over up to <paramref name="length"/> positions
-    /// (grown geometrically: decode adds a position per step).</summary>
-    private void EnsureScores(int tasks, int length)
+    /// <summary>Cuts the step's attention into work items: each token's cached positions 0..pos split into ranges of
+    /// about (all positions x KV heads) / (4 x threads), at least 256, so that one decoding token still keeps every thread
+    /// busy at long context while prefill tokens get one range each.</summary>
+    private void PlanAttention(int n)
     {
-        if (_scores != null && (long)tasks * _scoresStride <= _scores.Length && length <= _scoresStride) return;
-        _scoresStride = Math.Max(length, Math.Max(1024, 2 * _scoresStride));
-        _scores?.Dispose();
-        _scores = new NativeBuffer((long)Math.Max(tasks, 4 * _pool.Threads) * _scoresStride);
+        var c = _cfg;
+        int kvHeads = c.HeadCountKv, group = c.HeadCount / kvHeads, threads = _pool.Threads;
+        long positions = 0;
+        for (int r = 0; r < n; r++) positions += _tokenPos[r] + 1;
+        long target = positions * kvHeads / (4L * threads);
+        int range = (int)Math.Clamp(target, 256, int.MaxValue / 2);
+        range = (range + GroupedAttention.Block - 1) / GroupedAttention.Block * GroupedAttention.Block;
+        int items = 0;
+        for (int r = 0; r < n; r++)
+        {
+            int ranges = (_tokenPos[r] + range) / range; // ceil((pos + 1) / range)
+            _rowFirstItem[r] = items;
+            _rowRanges[r] = ranges;
+            items += ranges * kvHeads;
+        }
+        if (_itemRow.Length < items)
+        {
+            int len = Math.Max(items, 2 * _itemRow.Length);
+            _itemRow = new int[len]; _itemGroup = new int[len]; _itemStart = new int[len]; _itemEnd = new int[len];
+        }
+        for (int r = 0; r < n; r++)
+        {
+            int length = _tokenPos[r] + 1, ranges = _rowRanges[r];
+            for (int g = 0; g < kvHeads; g++)
+                for (int k = 0; k < ranges; k++)
+                {
+                    int i = _rowFirstItem[r] + g * ranges + k;
+                    _itemRow[i] = r;
+                    _itemGroup[i] = g;
+                    _itemStart[i] = (int)((long)length * k / ranges);
+                    _itemEnd[i] = (int)((long)length * (k + 1) / ranges);
+                }
+        }
+        _attentionItems = items;
+        _attentionTasks = _attentionWork < 1 << 16 ? 1 : Math.Min(items, 4 * threads);
+        long partials = (long)items * group * GroupedAttention.PartialFloats(c.ValueLength);
+        if (_partials == null || _partials.Length < partials)
+        {
+            _partials?.Dispose();
+            _partials = new NativeBuffer(Math.Max(partials, 2 * (_partials?.Length ?? 0)));
+        }
+        long scratch = (long)Math.Max(_attentionTasks, 4 * threads) * GroupedAttention.ScratchFloats(group, c.KeyLength, c.ValueLength);
+        if (_attnScratch == null || _attnScratch.Length < scratch)
+        {
+            _attnScratch?.Dispose();
+            _attnScratch = new NativeBuffer(scratch);
+        }
     }
 
     private void AttentionTask(int task)
     {
         var c = _cfg;
-        float* sp = _scores!.Data + (long)task * _scoresStride;
-        for (int index = task, pairs = _stepTokens * c.HeadCount; index < pairs; index += _attentionTasks)
+        int group = c.HeadCount / c.HeadCountKv, rec = GroupedAttention.PartialFloats(c.ValueLength);
+        float* scratch = _attnScratch!.Data + (long)task * GroupedAttention.ScratchFloats(group, c.KeyLength, c.ValueLength);
+        float scale = 1f / MathF.Sqrt(c.KeyLength);
+        for (int i = task; i < _attentionItems; i += _attentionTasks)
         {
-            int r = index / c.HeadCount, h = index % c.HeadCount;
-            int kvh = h / (c.HeadCount / c.HeadCountKv);
+            int r = _itemRow[i], g = _itemGroup[i];
             var seq = (DenseSequence)_items[_chunks[_tokenChunk[r]].Item].Sequence;
-            Attention.SingleQuery(
-                _q!.Data + ((long)r * c.HeadCount + h) * c.KeyLength,
-                seq.Keys(_layer, kvh), c.KeyLength, seq.Values(_layer, kvh), c.ValueLength,
-                _tokenPos[r] + 1, c.KeyLength, c.ValueLength, 1f / MathF.Sqrt(c.KeyLength), sp,
-                _attn!.Data + ((long)r * c.HeadCount + h) * c.ValueLength);
+            GroupedAttention.Partial(_kvType, _q!.Data + ((long)r * c.HeadCount + g * group) * c.KeyLength, c.KeyLength, group,
+                seq.Keys(_layer, g), c.KeyLength, seq.Values(_layer, g), c.ValueLength, _itemStart[i], _itemEnd[i],
+                c.KeyLength, c.ValueLength, scale, scratch, _partials!.Data + (long)i * group * rec);
+        }
+    }
+
+    /// <summary>Attention output of the partition's tokens: each head's ranges merged.</summary>
+    private void MergeTask(int partition)
+    {
+        var (s, end) = Rows(partition);
+        var c = _cfg;
+        int group = c.HeadCount / c.HeadCountKv, rec = GroupedAttention.PartialFloats(c.ValueLength);
+        for (int r = s; r < end; r++)
+        {
+            int ranges = _rowRanges[r];
+            for (int h = 0; h < c.HeadCount; h++)
+            {
+                int g = h / group;
+                float* first = _partials!.Data + ((long)(_rowFirstItem[r] + g * ranges) * group + h % group) * rec;
+                GroupedAttention.Merge(first, ranges, (long)group * rec, c.ValueLength, _attn!.Data + ((long)r * c.HeadCount + h) * c.ValueLength);
+            }
         }
     }
 
@@ -488,7 +553,8 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
             _disposed = true;
             FreeScratch();
             _logits?.Dispose();
-            _scores?.Dispose();
+            _attnScratch?.Dispose();
+            _partials?.Dispose();
             _arena?.Dispose();
             _matmul.Dispose();
             _pool.Dispose();
