@@ -65,13 +65,7 @@ public static unsafe class GroupedAttention
             for (int h = 0; h < heads; h++)
             {
                 float* qh = q + h * qStride, s = scores + h * Block, p = partial + (long)h * rec;
-                float bm = float.NegativeInfinity;
-                for (int j = 0; j < b; j++)
-                {
-                    float x = Dot(path, qh, k + j * ks, keyDim) * scale;
-                    s[j] = x;
-                    bm = MathF.Max(bm, x);
-                }
+                float bm = Scores(path, qh, k, ks, b, keyDim, scale, s);
                 float m = MathF.Max(p[0], bm);
                 if (m > p[0] && p[1] != 0)
                 {
@@ -118,6 +112,72 @@ public static unsafe class GroupedAttention
         for (; i < n; i++) dst[i] = Simd.Half((byte*)(src + i));
     }
 
+    /// <summary>s[j] = scale * q.k_j for j &lt; b (key j at k + j*ks); returns max_j s[j]. Four keys at a time on the
+    /// vector paths, so q is loaded once per four keys and four sums are reduced together.</summary>
+    internal static float Scores(SimdPath path, float* q, float* k, long ks, int b, int n, float scale, float* s)
+    {
+        int j = 0;
+        float max = float.NegativeInfinity;
+        if (path == SimdPath.V512 && n % 16 == 0)
+        {
+            var vmax = Vector128.Create(float.NegativeInfinity);
+            for (; j + 4 <= b; j += 4)
+            {
+                float* k0 = k + j * ks, k1 = k0 + ks, k2 = k1 + ks, k3 = k2 + ks;
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int i = 0; i < n; i += 16)
+                {
+                    var qv = Vector512.Load(q + i);
+                    a0 = Avx512F.FusedMultiplyAdd(qv, Vector512.Load(k0 + i), a0);
+                    a1 = Avx512F.FusedMultiplyAdd(qv, Vector512.Load(k1 + i), a1);
+                    a2 = Avx512F.FusedMultiplyAdd(qv, Vector512.Load(k2 + i), a2);
+                    a3 = Avx512F.FusedMultiplyAdd(qv, Vector512.Load(k3 + i), a3);
+                }
+                var sums = Sum4(a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper(),
+                                a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper()) * scale;
+                sums.Store(s + j);
+                vmax = Vector128.Max(vmax, sums);
+            }
+            max = MathF.Max(MathF.Max(vmax[0], vmax[1]), MathF.Max(vmax[2], vmax[3]));
+        }
+        else if (path == SimdPath.V256 && n % 8 == 0)
+        {
+            var vmax = Vector128.Create(float.NegativeInfinity);
+            for (; j + 4 <= b; j += 4)
+            {
+                float* k0 = k + j * ks, k1 = k0 + ks, k2 = k1 + ks, k3 = k2 + ks;
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int i = 0; i < n; i += 8)
+                {
+                    var qv = Vector256.Load(q + i);
+                    a0 = Fma.MultiplyAdd(qv, Vector256.Load(k0 + i), a0);
+                    a1 = Fma.MultiplyAdd(qv, Vector256.Load(k1 + i), a1);
+                    a2 = Fma.MultiplyAdd(qv, Vector256.Load(k2 + i), a2);
+                    a3 = Fma.MultiplyAdd(qv, Vector256.Load(k3 + i), a3);
+                }
+                var sums = Sum4(a0, a1, a2, a3) * scale;
+                sums.Store(s + j);
+                vmax = Vector128.Max(vmax, sums);
+            }
+            max = MathF.Max(MathF.Max(vmax[0], vmax[1]), MathF.Max(vmax[2], vmax[3]));
+        }
+        for (; j < b; j++)
+        {
+            float x = Dot(path, q, k + j * ks, n) * scale;
+            s[j] = x;
+            max = MathF.Max(max, x);
+        }
+        return max;
+    }
+
+    /// <summary>[sum(a), sum(b), sum(c), sum(d)] of four 8-lane vectors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Sum4(Vector256<float> a, Vector256<float> b, Vector256<float> c, Vector256<float> d)
+    {
+        var h = Avx.HorizontalAdd(Avx.HorizontalAdd(a, b), Avx.HorizontalAdd(c, d));
+        return h.GetLower() + h.GetUpper();
+    }
+
     /// <summary>sum_i a[i] * b[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float Dot(SimdPath path, float* a, float* b, int n)
@@ -150,12 +210,33 @@ public static unsafe class GroupedAttention
         return sum;
     }
 
-    /// <summary>acc[d] += sum_j p[j] * v[j*vStride + d] for j &lt; b: 64 output lanes (4 registers) at a time.</summary>
+    /// <summary>acc[d] += sum_j p[j] * v[j*vStride + d] for j &lt; b: 128 (or 64) output lanes in 8 (or 4) registers at
+    /// a time, enough independent chains to keep both FMA units busy.</summary>
     internal static void Accumulate(SimdPath path, float* p, float* v, long vStride, int b, float* acc, int n)
     {
         int d = 0;
         if (path == SimdPath.V512)
         {
+            for (; d + 128 <= n; d += 128)
+            {
+                float* a = acc + d, vv = v + d;
+                Vector512<float> a0 = Vector512.Load(a), a1 = Vector512.Load(a + 16), a2 = Vector512.Load(a + 32), a3 = Vector512.Load(a + 48),
+                                 a4 = Vector512.Load(a + 64), a5 = Vector512.Load(a + 80), a6 = Vector512.Load(a + 96), a7 = Vector512.Load(a + 112);
+                for (int j = 0; j < b; j++, vv += vStride)
+                {
+                    var pj = Vector512.Create(p[j]);
+                    a0 = Avx512F.FusedMultiplyAdd(pj, Vector512.Load(vv), a0);
+                    a1 = Avx512F.FusedMultiplyAdd(pj, Vector512.Load(vv + 16), a1);
+                    a2 = Avx512F.FusedMultiplyAdd(pj, Vector512.Load(vv + 32), a2);
+                    a3 = Avx512F.FusedMultiplyAdd(pj, Vector512.Load(vv + 48), a3);
+                    a4 = Avx512F.FusedMultiplyAdd(pj, Vector512.Load(vv + 64), a4);
+                    a5 = Avx512F.FusedMultiplyAdd(pj, Vector512.Load(vv + 80), a5);
+                    a6 = Avx512F.FusedMultiplyAdd(pj, Vector512.Load(vv + 96), a6);
+                    a7 = Avx512F.FusedMultiplyAdd(pj, Vector512.Load(vv + 112), a7);
+                }
+                a0.Store(a); a1.Store(a + 16); a2.Store(a + 32); a3.Store(a + 48);
+                a4.Store(a + 64); a5.Store(a + 80); a6.Store(a + 96); a7.Store(a + 112);
+            }
             for (; d + 64 <= n; d += 64)
             {
                 float* a = acc + d, vv = v + d;
@@ -180,6 +261,26 @@ public static unsafe class GroupedAttention
         }
         else if (path == SimdPath.V256)
         {
+            for (; d + 64 <= n; d += 64)
+            {
+                float* a = acc + d, vv = v + d;
+                Vector256<float> a0 = Vector256.Load(a), a1 = Vector256.Load(a + 8), a2 = Vector256.Load(a + 16), a3 = Vector256.Load(a + 24),
+                                 a4 = Vector256.Load(a + 32), a5 = Vector256.Load(a + 40), a6 = Vector256.Load(a + 48), a7 = Vector256.Load(a + 56);
+                for (int j = 0; j < b; j++, vv += vStride)
+                {
+                    var pj = Vector256.Create(p[j]);
+                    a0 = Fma.MultiplyAdd(pj, Vector256.Load(vv), a0);
+                    a1 = Fma.MultiplyAdd(pj, Vector256.Load(vv + 8), a1);
+                    a2 = Fma.MultiplyAdd(pj, Vector256.Load(vv + 16), a2);
+                    a3 = Fma.MultiplyAdd(pj, Vector256.Load(vv + 24), a3);
+                    a4 = Fma.MultiplyAdd(pj, Vector256.Load(vv + 32), a4);
+                    a5 = Fma.MultiplyAdd(pj, Vector256.Load(vv + 40), a5);
+                    a6 = Fma.MultiplyAdd(pj, Vector256.Load(vv + 48), a6);
+                    a7 = Fma.MultiplyAdd(pj, Vector256.Load(vv + 56), a7);
+                }
+                a0.Store(a); a1.Store(a + 8); a2.Store(a + 16); a3.Store(a + 24);
+                a4.Store(a + 32); a5.Store(a + 40); a6.Store(a + 48); a7.Store(a + 56);
+            }
             for (; d + 32 <= n; d += 32)
             {
                 float* a = acc + d, vv = v + d;
