@@ -54,8 +54,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     // Attention runs over work items (token, KV head, range of cached positions): each streams its keys and values once
     // for all the query heads of its group and leaves partial softmaxes, merged per (token, head) afterwards. Tasks
     // take items t, t + tasks, ... (prefill's later tokens attend to more positions); each task has its own scratch.
-    private int _attentionTasks, _attentionItems;
-    private int[] _itemRow = [], _itemGroup = [], _itemStart = [], _itemEnd = [], _rowFirstItem = [], _rowRanges = [];
+    private readonly AttentionPlan _plan = new();
     private NativeBuffer? _attnScratch, _partials;
     private readonly Action<int> _mergeBody;
     private readonly GgmlType _kvType;
@@ -281,8 +280,6 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         _logits ??= new NativeBuffer((long)LogitRowsPerProduct * c.VocabSize);
         _tokenChunk = new int[cap];
         _tokenPos = new int[cap];
-        _rowFirstItem = new int[cap];
-        _rowRanges = new int[cap];
         _capacity = cap;
     }
 
@@ -335,8 +332,8 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
             _matmul.Forward(L.V, _xb.Data, _v!.Data, n);
             Parallel(_qkvBody);
             StoreKv();
-            if (_attentionTasks == 1) AttentionTask(0);
-            else _pool.For(_attentionTasks, _attentionBody);
+            if (_plan.Tasks == 1) AttentionTask(0);
+            else _pool.For(_plan.Tasks, _attentionBody);
             Parallel(_mergeBody);
             _matmul.Forward(L.O, _attn!.Data, _xb.Data, n);
             AddInto(x, _xb.Data, (long)n * e);
@@ -406,53 +403,19 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         }
     }
 
-    /// <summary>Cuts the step's attention into work items: each token's cached positions 0..pos split into ranges of
-    /// about (all positions x KV heads) / (4 x threads), at least 256, so that one decoding token still keeps every thread
-    /// busy at long context while prefill tokens get one range each.</summary>
+    /// <summary>The step's attention work items (<see cref="AttentionPlan"/>) and their buffers.</summary>
     private void PlanAttention(int n)
     {
         var c = _cfg;
-        int kvHeads = c.HeadCountKv, group = c.HeadCount / kvHeads, threads = _pool.Threads;
-        long positions = 0;
-        for (int r = 0; r < n; r++) positions += _tokenPos[r] + 1;
-        long target = positions * kvHeads / (4L * threads);
-        int range = (int)Math.Clamp(target, 256, int.MaxValue / 2);
-        range = (range + GroupedAttention.Block - 1) / GroupedAttention.Block * GroupedAttention.Block;
-        int items = 0;
-        for (int r = 0; r < n; r++)
-        {
-            int ranges = (_tokenPos[r] + range) / range; // ceil((pos + 1) / range)
-            _rowFirstItem[r] = items;
-            _rowRanges[r] = ranges;
-            items += ranges * kvHeads;
-        }
-        if (_itemRow.Length < items)
-        {
-            int len = Math.Max(items, 2 * _itemRow.Length);
-            _itemRow = new int[len]; _itemGroup = new int[len]; _itemStart = new int[len]; _itemEnd = new int[len];
-        }
-        for (int r = 0; r < n; r++)
-        {
-            int length = _tokenPos[r] + 1, ranges = _rowRanges[r];
-            for (int g = 0; g < kvHeads; g++)
-                for (int k = 0; k < ranges; k++)
-                {
-                    int i = _rowFirstItem[r] + g * ranges + k;
-                    _itemRow[i] = r;
-                    _itemGroup[i] = g;
-                    _itemStart[i] = (int)((long)length * k / ranges);
-                    _itemEnd[i] = (int)((long)length * (k + 1) / ranges);
-                }
-        }
-        _attentionItems = items;
-        _attentionTasks = _attentionWork < 1 << 16 ? 1 : Math.Min(items, 4 * threads);
-        long partials = (long)items * group * GroupedAttention.PartialFloats(c.ValueLength);
+        int group = c.HeadCount / c.HeadCountKv, threads = _pool.Threads;
+        _plan.Plan(_tokenPos, n, c.HeadCountKv, threads, _attentionWork);
+        long partials = (long)_plan.Items * group * GroupedAttention.PartialFloats(c.ValueLength);
         if (_partials == null || _partials.Length < partials)
         {
             _partials?.Dispose();
             _partials = new NativeBuffer(Math.Max(partials, 2 * (_partials?.Length ?? 0)));
         }
-        long scratch = (long)Math.Max(_attentionTasks, 4 * threads) * GroupedAttention.ScratchFloats(group, c.KeyLength, c.ValueLength);
+        long scratch = (long)Math.Max(_plan.Tasks, 4 * threads) * GroupedAttention.ScratchFloats(group, c.KeyLength, c.ValueLength);
         if (_attnScratch == null || _attnScratch.Length < scratch)
         {
             _attnScratch?.Dispose();
@@ -466,12 +429,12 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         int group = c.HeadCount / c.HeadCountKv, rec = GroupedAttention.PartialFloats(c.ValueLength);
         float* scratch = _attnScratch!.Data + (long)task * GroupedAttention.ScratchFloats(group, c.KeyLength, c.ValueLength);
         float scale = 1f / MathF.Sqrt(c.KeyLength);
-        for (int i = task; i < _attentionItems; i += _attentionTasks)
+        for (int i = task; i < _plan.Items; i += _plan.Tasks)
         {
-            int r = _itemRow[i], g = _itemGroup[i];
+            int r = _plan.Row(i), g = _plan.Group(i);
             var seq = (DenseSequence)_items[_chunks[_tokenChunk[r]].Item].Sequence;
             GroupedAttention.Partial(_kvType, _q!.Data + ((long)r * c.HeadCount + g * group) * c.KeyLength, c.KeyLength, group,
-                seq.Keys(_layer, g), c.KeyLength, seq.Values(_layer, g), c.ValueLength, _itemStart[i], _itemEnd[i],
+                seq.Keys(_layer, g), c.KeyLength, seq.Values(_layer, g), c.ValueLength, _plan.Start(i), _plan.End(i),
                 c.KeyLength, c.ValueLength, scale, scratch, _partials!.Data + (long)i * group * rec);
         }
     }
@@ -484,11 +447,11 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         int group = c.HeadCount / c.HeadCountKv, rec = GroupedAttention.PartialFloats(c.ValueLength);
         for (int r = s; r < end; r++)
         {
-            int ranges = _rowRanges[r];
+            int ranges = _plan.Ranges(r);
             for (int h = 0; h < c.HeadCount; h++)
             {
                 int g = h / group;
-                float* first = _partials!.Data + ((long)(_rowFirstItem[r] + g * ranges) * group + h % group) * rec;
+                float* first = _partials!.Data + ((long)(_plan.First(r) + g * ranges) * group + h % group) * rec;
                 GroupedAttention.Merge(first, ranges, (long)group * rec, c.ValueLength, _attn!.Data + ((long)r * c.HeadCount + h) * c.ValueLength);
             }
         }
