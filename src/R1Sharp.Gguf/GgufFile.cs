@@ -16,6 +16,15 @@ public sealed unsafe class GgufFile : IDisposable
     public const int DefaultAlignment = 32;
     private const int MaxDimensions = 4;
 
+    // Bounds on what a header may make this reader allocate, far above any real model (the largest vocabularies
+    // have ~260k tokens and ~500k merges, chat templates are tens of KB, DeepSeek-V3 has ~1,000 tensors) so that a
+    // corrupt or hostile count fails as one clear error instead of gigabytes of allocation.
+    public const int MaxMetadataCount = 1 << 16;
+    public const int MaxTensorCount = 1 << 20;
+    public const int MaxStringBytes = 16 << 20;
+    public const int MaxArrayLength = 1 << 24;
+    public const long MaxMetadataValues = 1 << 25;
+
     private readonly MemoryMappedFile? _map;
     private readonly MemoryMappedViewAccessor? _view;
     private byte* _base;
@@ -39,7 +48,7 @@ public sealed unsafe class GgufFile : IDisposable
     {
         Path = path;
         FileInfo info = new(path);
-        if (!info.Exists) throw new GgufFormatException(path, "file not found");
+        if (!info.Exists) throw new GgufFormatException(path, Directory.Exists(path) ? "is a directory, not a GGUF file" : "file not found");
         FileSize = info.Length;
         if (FileSize < 24) throw new GgufFormatException(path, $"file is too short to be GGUF ({FileSize} bytes)");
         try
@@ -73,17 +82,23 @@ public sealed unsafe class GgufFile : IDisposable
                 throw new GgufFormatException(path, $"metadata count {kvCount} is impossible for a file of {FileSize} bytes");
             if (tensorCount > (ulong)(FileSize / 24))
                 throw new GgufFormatException(path, $"tensor count {tensorCount} is impossible for a file of {FileSize} bytes");
+            if (kvCount > MaxMetadataCount)
+                throw new GgufFormatException(path, $"metadata count {kvCount:N0} is over this reader's limit of {MaxMetadataCount:N0}");
+            if (tensorCount > MaxTensorCount)
+                throw new GgufFormatException(path, $"tensor count {tensorCount:N0} is over this reader's limit of {MaxTensorCount:N0}");
 
-            var metadata = new Dictionary<string, object>((int)kvCount, StringComparer.Ordinal);
-            var types = new Dictionary<string, GgufValueType>((int)kvCount, StringComparer.Ordinal);
-            var keys = new List<string>((int)kvCount);
+            // Capacities grow with what is actually read, not with the counts the header claims.
+            int expected = (int)Math.Min(kvCount, 256);
+            var metadata = new Dictionary<string, object>(expected, StringComparer.Ordinal);
+            var types = new Dictionary<string, GgufValueType>(expected, StringComparer.Ordinal);
+            var keys = new List<string>(expected);
             for (ulong i = 0; i < kvCount; i++)
             {
                 string key = r.String();
                 var type = (GgufValueType)r.U32();
                 object value = r.Value(type, depth: 0);
                 if (!metadata.TryAdd(key, value))
-                    throw new GgufFormatException(path, $"duplicate metadata key '{key}'");
+                    throw new GgufFormatException(path, $"duplicate metadata key {MessageText.Quote(key)}");
                 types[key] = type;
                 keys.Add(key);
             }
@@ -94,30 +109,30 @@ public sealed unsafe class GgufFile : IDisposable
             Alignment = DefaultAlignment;
             if (metadata.TryGetValue("general.alignment", out object? a))
             {
-                long al = a switch { uint u => u, int s => s, ulong ul => (long)Math.Min(ul, int.MaxValue), long l => l, _ => -1 };
+                long al = a is ulong ul ? (long)Math.Min(ul, int.MaxValue) : ToInteger(a) ?? -1;
                 if (al <= 0 || al > 1 << 20 || (al & (al - 1)) != 0)
                     throw new GgufFormatException(path, $"general.alignment {a} is not a power of two");
                 Alignment = (int)al;
             }
 
-            var raw = new List<(string Name, long[] Dims, uint Type, ulong Offset)>((int)tensorCount);
+            var raw = new List<(string Name, long[] Dims, uint Type, ulong Offset)>((int)Math.Min(tensorCount, 4096));
             for (ulong i = 0; i < tensorCount; i++)
             {
                 string name = r.String();
                 uint nDims = r.U32();
                 if (nDims == 0 || nDims > MaxDimensions)
-                    throw new GgufFormatException(path, $"tensor '{name}' has {nDims} dimensions (1 to {MaxDimensions} allowed)");
+                    throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} has {nDims} dimensions (1 to {MaxDimensions} allowed)");
                 var dims = new long[nDims];
                 long elements = 1;
                 for (int d = 0; d < nDims; d++)
                 {
                     ulong dim = r.U64();
                     if (dim == 0 || dim > (ulong)FileSize * 8 || dim > int.MaxValue * 64UL)
-                        throw new GgufFormatException(path, $"tensor '{name}' has an impossible dimension {dim}");
+                        throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} has an impossible dimension {dim}");
                     dims[d] = (long)dim;
                     elements = checked(elements * (long)dim);
                     if (elements > FileSize * 8L)
-                        throw new GgufFormatException(path, $"tensor '{name}' has more elements than the file can hold");
+                        throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} has more elements than the file can hold");
                 }
                 uint type = r.U32();
                 ulong offset = r.U64();
@@ -130,19 +145,19 @@ public sealed unsafe class GgufFile : IDisposable
             {
                 var type = (GgmlType)typeId;
                 if (!GgmlTypeInfo.TryGetBlock(type, out int blockElements, out int blockBytes))
-                    throw new GgufFormatException(path, $"tensor '{name}' has unknown type {typeId}");
+                    throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} has unknown type {typeId}");
                 if (dims[0] % blockElements != 0)
-                    throw new GgufFormatException(path, $"tensor '{name}' row of {dims[0]} is not a multiple of the {type} block size {blockElements}");
+                    throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} row of {dims[0]} is not a multiple of the {type} block size {blockElements}");
                 long elements = 1;
                 foreach (long d in dims) elements *= d;
                 long size = elements / blockElements * blockBytes;
                 if (offset % (ulong)Alignment != 0)
-                    throw new GgufFormatException(path, $"tensor '{name}' offset {offset} is not aligned to {Alignment}");
+                    throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} offset {offset} is not aligned to {Alignment}");
                 if (offset > (ulong)FileSize || DataOffset + (long)offset + size > FileSize)
-                    throw new GgufFormatException(path, $"tensor '{name}' data (offset {offset}, {size} bytes) runs past the end of the file (truncated?)");
+                    throw new GgufFormatException(path, $"tensor {MessageText.Quote(name)} data (offset {offset}, {size} bytes) runs past the end of the file (truncated?)");
                 var t = new GgufTensorInfo(name, dims, type, (long)offset, size);
                 if (!_tensorsByName.TryAdd(name, t))
-                    throw new GgufFormatException(path, $"duplicate tensor name '{name}'");
+                    throw new GgufFormatException(path, $"duplicate tensor name {MessageText.Quote(name)}");
                 tensors.Add(t);
             }
             Tensors = tensors;
@@ -167,7 +182,7 @@ public sealed unsafe class GgufFile : IDisposable
     public bool TryGetTensor(string name, out GgufTensorInfo tensor) => _tensorsByName.TryGetValue(name, out tensor!);
 
     public GgufTensorInfo GetTensor(string name) =>
-        _tensorsByName.TryGetValue(name, out var t) ? t : throw new GgufFormatException(Path, $"tensor '{name}' is missing");
+        _tensorsByName.TryGetValue(name, out var t) ? t : throw new GgufFormatException(Path, $"tensor {MessageText.Quote(name)} is missing");
 
     /// <summary>Pointer to the tensor's bytes inside the mapping (valid until Dispose).</summary>
     public byte* GetTensorPointer(GgufTensorInfo tensor)
@@ -218,7 +233,7 @@ public sealed unsafe class GgufFile : IDisposable
         ulong ul => ul > long.MaxValue ? null : (long)ul, long l => l, bool b => b ? 1 : 0, _ => null,
     };
 
-    private GgufFormatException Missing(string key) => new(Path, $"metadata key '{key}' is missing or has the wrong type");
+    private GgufFormatException Missing(string key) => new(Path, $"metadata key {MessageText.Quote(key)} is missing or has the wrong type");
 
     public void Dispose()
     {
@@ -235,6 +250,7 @@ public sealed unsafe class GgufFile : IDisposable
     private struct HeaderReader(byte* data, long length, string path)
     {
         public long Position;
+        private long _values; // metadata values read so far (array elements count one each)
 
         private void Need(long n, string what)
         {
@@ -250,6 +266,8 @@ public sealed unsafe class GgufFile : IDisposable
             ulong len = U64();
             if (len > (ulong)(length - Position))
                 throw new GgufFormatException(path, $"string length {len} at offset {Position - 8} runs past the end of the file");
+            if (len > MaxStringBytes)
+                throw new GgufFormatException(path, $"string of {len:N0} bytes at offset {Position - 8} is over this reader's limit of {MaxStringBytes:N0}");
             var s = Encoding.UTF8.GetString(data + Position, (int)len);
             Position += (long)len;
             return s;
@@ -300,6 +318,11 @@ public sealed unsafe class GgufFile : IDisposable
                 throw new GgufFormatException(path, $"unknown array element type {(uint)elementType} at offset {Position - 12}");
             if (count > (ulong)((length - Position) / minBytes))
                 throw new GgufFormatException(path, $"array of {count} {elementType} at offset {Position - 12} runs past the end of the file");
+            if (count > MaxArrayLength)
+                throw new GgufFormatException(path, $"array of {count:N0} values at offset {Position - 12} is over this reader's limit of {MaxArrayLength:N0}");
+            _values += (long)count;
+            if (_values > MaxMetadataValues)
+                throw new GgufFormatException(path, $"metadata holds more than {MaxMetadataValues:N0} values (this reader's limit)");
             int n = (int)count;
             if (elementSize > 0)
             {

@@ -33,7 +33,13 @@ public sealed class GgufWriter
     {
         _metadata.RemoveAll(m => m.Key == key);
         _metadata.Add((key, type, value));
-        if (key == "general.alignment") Alignment = Convert.ToInt32(value);
+        if (key == "general.alignment")
+        {
+            long alignment = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
+            if (alignment <= 0 || alignment > 1 << 20 || (alignment & (alignment - 1)) != 0)
+                throw new ArgumentException($"general.alignment {value} is not a power of two up to 1 MiB");
+            Alignment = (int)alignment;
+        }
         return this;
     }
 

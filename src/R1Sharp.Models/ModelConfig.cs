@@ -36,72 +36,45 @@ public sealed record ModelConfig
         _ => RopeStyle.Normal,
     };
 
-    /// <summary>Reads the common `{arch}.*` hyperparameters. Throws <see cref="ModelFormatException"/> when one is missing or absurd.</summary>
+    /// <summary>Reads the common `{arch}.*` hyperparameters, each held to a sane range and to the tensors (layer count,
+    /// vocabulary). Throws <see cref="ModelFormatException"/> naming the key when one is missing, malformed or absurd.</summary>
     public static ModelConfig FromGguf(GgufFile file)
     {
         string arch = file.GetString("general.architecture") ?? throw new ModelFormatException(file.Path, "metadata key 'general.architecture' is missing");
-        int Int(string key, int? fallback = null)
-        {
-            long? v = file.GetInteger($"{arch}.{key}");
-            if (v is null)
-            {
-                if (fallback is int f) return f;
-                throw new ModelFormatException(file.Path, $"metadata key '{arch}.{key}' is missing");
-            }
-            if (v <= 0 || v > int.MaxValue) throw new ModelFormatException(file.Path, $"metadata key '{arch}.{key}' has an impossible value {v}");
-            return (int)v;
-        }
-        float Float(string key, float? fallback = null)
-        {
-            double? v = file.GetFloat($"{arch}.{key}");
-            if (v is null)
-            {
-                if (fallback is float f) return f;
-                throw new ModelFormatException(file.Path, $"metadata key '{arch}.{key}' is missing");
-            }
-            return (float)v;
-        }
+        var h = new Hyperparameters(file, arch);
 
-        int embedding = Int("embedding_length");
-        int heads = Int("attention.head_count");
-        int headsKv = Int("attention.head_count_kv", heads);
+        int embedding = h.Int("embedding_length", 1, Hyperparameters.MaxWidth);
+        int heads = h.Int("attention.head_count", 1, Hyperparameters.MaxHeads);
+        int headsKv = h.Int("attention.head_count_kv", 1, heads, heads);
         if (heads % headsKv != 0)
-            throw new ModelFormatException(file.Path, $"{heads} attention heads are not a multiple of {headsKv} KV heads");
-        int keyLength = Int("attention.key_length", embedding / heads);
-        int valueLength = Int("attention.value_length", keyLength);
-        int ropeDims = Int("rope.dimension_count", keyLength);
-        if (ropeDims > keyLength || ropeDims % 2 != 0)
-            throw new ModelFormatException(file.Path, $"rope.dimension_count {ropeDims} does not fit a head of {keyLength}");
-
-        int vocab;
-        if (file.TryGetTensor("token_embd.weight", out var embd) && embd.Dimensions.Length == 2) vocab = (int)embd.Dimensions[1];
-        else if (file.GetInteger($"{arch}.vocab_size") is long vs) vocab = (int)vs;
-        else vocab = file.GetStringArray("tokenizer.ggml.tokens")?.Length ?? throw new ModelFormatException(file.Path, "cannot tell the vocabulary size (no token_embd.weight, vocab_size or tokenizer.ggml.tokens)");
+            throw h.Error("attention.head_count_kv", $"is {headsKv}, which does not divide the {heads} attention heads");
+        if (!file.Has($"{arch}.attention.key_length") && embedding % heads != 0)
+            throw h.Error("attention.head_count", $"is {heads}, which does not divide embedding_length {embedding} (and attention.key_length is absent)");
+        int keyLength = h.Int("attention.key_length", 1, Hyperparameters.MaxHeadDim, embedding / heads);
+        int valueLength = h.Int("attention.value_length", 1, Hyperparameters.MaxHeadDim, keyLength);
+        int ropeDims = h.Int("rope.dimension_count", 2, keyLength, keyLength);
+        if (ropeDims % 2 != 0) throw h.Error("rope.dimension_count", $"is {ropeDims}: rotary dimensions come in pairs");
 
         float freqScale = 1;
-        string? scaling = file.GetString($"{arch}.rope.scaling.type");
-        if (scaling is "linear")
-        {
-            float factor = Float("rope.scaling.factor", 1);
-            if (factor > 0) freqScale = 1 / factor;
-        }
-        else if (file.GetFloat($"{arch}.rope.scale_linear") is double lin && lin > 0) freqScale = (float)(1 / lin);
+        string? scaling = h.String("rope.scaling.type");
+        if (scaling is "linear") freqScale = (float)(1 / h.Float("rope.scaling.factor", 0, 1e6, 1));
+        else if (file.Has($"{arch}.rope.scale_linear")) freqScale = (float)(1 / h.Float("rope.scale_linear", 0, 1e6));
 
         return new ModelConfig
         {
             Architecture = arch,
             Name = file.GetString("general.name"),
-            VocabSize = vocab,
-            ContextLength = Int("context_length", 4096),
+            VocabSize = h.VocabularySize(),
+            ContextLength = h.Int("context_length", 1, Hyperparameters.MaxContext, 4096),
             EmbeddingLength = embedding,
-            LayerCount = Int("block_count"),
-            FeedForwardLength = Int("feed_forward_length"),
+            LayerCount = h.LayerCount(),
+            FeedForwardLength = h.Int("feed_forward_length", 1, Hyperparameters.MaxFeedForward),
             HeadCount = heads,
             HeadCountKv = headsKv,
             KeyLength = keyLength,
             ValueLength = valueLength,
-            RmsEpsilon = Float("attention.layer_norm_rms_epsilon", 1e-5f),
-            RopeFreqBase = Float("rope.freq_base", 10000f),
+            RmsEpsilon = (float)h.Float("attention.layer_norm_rms_epsilon", 1e-12, 1, 1e-5),
+            RopeFreqBase = (float)h.Float("rope.freq_base", 1, 1e12, 10000),
             RopeFreqScale = freqScale,
             RopeDimensionCount = ropeDims,
             RopeStyle = RopeStyleFor(arch),

@@ -24,8 +24,8 @@ public sealed record ModelLoadOptions
     /// weights once into memory laid out for the kernels (row-interleaved tiles on transparent huge pages).</summary>
     public bool Mmap { get; init; }
 
-    /// <summary>Element type of the KV cache: F16 (default: half the memory and the bytes attention streams per token,
-    /// as llama.cpp) or F32.</summary>
+    /// <summary>Element type of the dense models' KV cache: F16 (default: half the memory and the bytes attention streams
+    /// per token, as llama.cpp) or F32. deepseek2's compressed MLA cache stays F32 (it is ~35x smaller already).</summary>
     public GgmlType KvType
     {
         get => _kvType;

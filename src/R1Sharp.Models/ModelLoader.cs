@@ -23,7 +23,7 @@ public static class ModelLoader
             "qwen2" or "llama" => DenseTransformer.Load(file, options),
             "deepseek2" => DeepSeek2.DeepSeek2Model.Load(file, options),
             _ => throw new ModelFormatException(file.Path,
-                $"unsupported architecture '{arch}' (supported: {string.Join(", ", SupportedArchitectures)})"),
+                $"unsupported architecture {MessageText.Quote(arch)} (supported: {string.Join(", ", SupportedArchitectures)})"),
         };
     }
 }

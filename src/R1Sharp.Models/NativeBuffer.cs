@@ -10,6 +10,11 @@ public sealed unsafe class NativeBuffer : IDisposable
     public NativeBuffer(long length, bool zero = false)
     {
         if (length < 0) throw new ArgumentOutOfRangeException(nameof(length));
+        // A request beyond the machine's memory (a huge context, or a model file with absurd widths) is one clear error
+        // here, not an OutOfMemoryException, or an allocation the kernel overcommits and kills the process for later.
+        long available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (length > available / sizeof(float))
+            throw new InvalidOperationException($"cannot allocate {length * (double)sizeof(float) / (1 << 30):N1} GiB: this machine has {available / (double)(1 << 30):N1} GiB of memory");
         Length = length;
         _data = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, length) * sizeof(float), 64);
         if (zero) NativeMemory.Clear(_data, (nuint)length * sizeof(float));

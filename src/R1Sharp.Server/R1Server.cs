@@ -30,6 +30,8 @@ public static class R1Server
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Logging.AddFilter("Microsoft", LogLevel.Error);
+            // a failed start (a port in use) is reported once by the caller; the host would log it first with its stack trace
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         }
         builder.WebHost.ConfigureKestrel(k =>
         {

@@ -122,7 +122,7 @@ public sealed class PreTokenizer
             "deepseek-coder" => "deepseek-coder",
             "deepseek-v3" => "deepseek-v3",
             _ => throw new NotSupportedException(
-                $"unknown pre-tokenizer type '{name}' (tokenizer.ggml.pre); supported: {string.Join(", ", KnownNames)}"),
+                $"unknown pre-tokenizer type {R1Sharp.Gguf.MessageText.Quote(name ?? "")} (tokenizer.ggml.pre); supported: {string.Join(", ", KnownNames)}"),
         };
         lock (s_cache)
         {

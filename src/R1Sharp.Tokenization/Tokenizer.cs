@@ -14,6 +14,7 @@ namespace R1Sharp.Tokenization;
 public sealed class Tokenizer
 {
     private const int MaxCacheEntries = 1 << 18;
+    private const int MaxCachedWordLength = 64; // longer words are rare and would let the cache grow without bound
 
     private readonly string[] _tokens;
     private readonly TokenType[] _types;
@@ -23,7 +24,7 @@ public sealed class Tokenizer
     // (ids >= VocabSize; those never reach the output, as in llama.cpp they fall back to single-byte lookups).
     private readonly List<string> _extraPieces = [];
     private readonly Dictionary<string, int> _extraPieceIds = new(StringComparer.Ordinal);
-    private readonly Dictionary<long, (int Rank, int Result)> _merges = [];
+    private readonly Dictionary<long, (int Rank, int Result)> _merges = new(PairKeyComparer.Instance);
     private readonly int[] _bytePiece = new int[256];
     private readonly int[] _specialIds;
     private readonly bool _ignoreMerges;
@@ -143,19 +144,29 @@ public sealed class Tokenizer
         string model = file.GetString("tokenizer.ggml.model")
             ?? throw new GgufFormatException(file.Path, "no tokenizer (metadata key 'tokenizer.ggml.model' is missing)");
         if (model != "gpt2")
-            throw new GgufFormatException(file.Path, $"tokenizer model '{model}' is not supported (only byte-level BPE, 'gpt2')");
+            throw new GgufFormatException(file.Path, $"tokenizer model {MessageText.Quote(model)} is not supported (only byte-level BPE, 'gpt2')");
         string[] tokens = file.GetStringArray("tokenizer.ggml.tokens")
             ?? throw new GgufFormatException(file.Path, "metadata key 'tokenizer.ggml.tokens' is missing or not a string array");
+        if (tokens.Length == 0) throw new GgufFormatException(file.Path, "tokenizer.ggml.tokens is empty");
         string[] merges = file.GetStringArray("tokenizer.ggml.merges")
             ?? throw new GgufFormatException(file.Path, "metadata key 'tokenizer.ggml.merges' is missing or not a string array");
         TokenType[]? types = null;
-        if (file.GetArray("tokenizer.ggml.token_type") is { } ta)
+        if (file.Has("tokenizer.ggml.token_type"))
         {
+            var ta = file.GetArray("tokenizer.ggml.token_type");
+            if (ta == null || ta.Items is not (int[] or uint[] or short[] or ushort[] or sbyte[] or byte[] or long[] or ulong[]))
+                throw new GgufFormatException(file.Path, "tokenizer.ggml.token_type is not an array of integers");
             if (ta.Count != tokens.Length)
                 throw new GgufFormatException(file.Path, $"tokenizer.ggml.token_type has {ta.Count} entries for {tokens.Length} tokens");
             types = new TokenType[ta.Count];
             for (int i = 0; i < ta.Count; i++)
-                types[i] = (TokenType)Convert.ToInt32(ta.Items.GetValue(i), System.Globalization.CultureInfo.InvariantCulture);
+            {
+                var raw = ta.Items.GetValue(i)!;
+                long type = raw is ulong u ? (long)Math.Min(u, long.MaxValue) : Convert.ToInt64(raw, System.Globalization.CultureInfo.InvariantCulture);
+                if (type is < (long)TokenType.Undefined or > (long)TokenType.Byte)
+                    throw new GgufFormatException(file.Path, $"tokenizer.ggml.token_type[{i}] is {type} (token types are 0 to 6)");
+                types[i] = (TokenType)type;
+            }
         }
         int? Id(string key) => file.GetInteger(key) is long v && v >= 0 && v <= int.MaxValue ? (int)v : null;
         try
@@ -284,6 +295,7 @@ public sealed class Tokenizer
         Span<byte> utf8 = stackalloc byte[4];
         var sb = new StringBuilder();
         int at = 0;
+        int[]? ids;
         foreach (int len in PreTokenizer.Split(span))
         {
             if (output.Count + MinTokens(len) > maxTokens) return false;   // at least one byte per code point
@@ -295,7 +307,8 @@ public sealed class Tokenizer
             }
             at += len;
             string word = sb.ToString();
-            if (!_cache.TryGetValue(word, out int[]? ids))
+            if (word.Length > MaxCachedWordLength) ids = EncodeWord(word);
+            else if (!_cache.TryGetValue(word, out ids))
             {
                 ids = EncodeWord(word);
                 if (_cache.Count >= MaxCacheEntries) _cache.Clear();
@@ -365,4 +378,13 @@ public sealed class Tokenizer
     }
 
     private static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
+
+    /// <summary>Hashes a pair key with a multiplicative mix: long's own hash (high ^ low) sends every (a, a) pair and
+    /// every (a, b)/(b, a) to the same bucket, which made a run of one repeated character cost ~60 µs per character.</summary>
+    private sealed class PairKeyComparer : IEqualityComparer<long>
+    {
+        public static readonly PairKeyComparer Instance = new();
+        public bool Equals(long x, long y) => x == y;
+        public int GetHashCode(long key) => (int)((ulong)key * 0x9E3779B97F4A7C15UL >> 32);
+    }
 }

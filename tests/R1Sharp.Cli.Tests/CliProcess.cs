@@ -27,6 +27,27 @@ internal static class CliProcess
         await p.WaitForExitAsync(cts.Token);
         return (p.ExitCode, await stdout, await stderr);
     }
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public string[] ErrorLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Runs r1 to its end with <paramref name="stdin"/> (or none) as its input.</summary>
+    public static Result Run(string? stdin, params string[] args)
+    {
+        using var p = Process.Start(StartInfo(args))!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (stdin != null) p.StandardInput.Write(stdin);
+        p.StandardInput.Close();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"r1 {string.Join(' ', args)} did not finish");
+        }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
 }
 
 /// <summary>Collects a child's output as it arrives, so a test can wait for a piece of it.</summary>

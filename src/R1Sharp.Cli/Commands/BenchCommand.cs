@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using R1Sharp.Inference;
 using R1Sharp.Models;
 using R1Sharp.Gguf;
@@ -22,10 +21,10 @@ public sealed class BenchCommand : ICliCommand
         var prompt = new Option<int>("-p", "--n-prompt") { Description = "prompt tokens to prefill", DefaultValueFactory = _ => 512 };
         var gen = new Option<int>("-n", "--n-gen") { Description = "tokens to decode", DefaultValueFactory = _ => 128 };
         var depth = new Option<int>("-d", "--n-depth") { Description = "tokens of context already in the cache before each test", DefaultValueFactory = _ => 0 };
-        var threads = new Option<int?>("-t", "--threads") { Description = "compute threads (default: all cores)" };
+        var threads = CliOptions.Threads();
         var reps = new Option<int>("-r", "--repetitions") { Description = "runs of each test (the median is reported)", DefaultValueFactory = _ => 3 };
         var mmap = new Option<bool>("--mmap") { Description = "compute from the file's memory map instead of weights laid out for the kernels in memory" };
-        var kvType = new Option<string>("--kv-type") { Description = "KV cache type: f16 (default, half the memory) or f32", DefaultValueFactory = _ => "f16" };
+        var kvType = CliOptions.KvType();
         var json = new Option<bool>("--json") { Description = "print one JSON line: medians pp_tps, tg_tps and every sample" };
         var cmd = new Command("bench", "Measure prefill and decode speed (tokens/s) with random tokens") { model, prompt, gen, depth, threads, reps, mmap, kvType, json };
         cmd.SetAction(parse => CommandGuard.Run("bench", () =>
@@ -42,11 +41,6 @@ public sealed class BenchCommand : ICliCommand
                 return 1;
             }
             int? t = parse.GetValue(threads);
-            if (t is <= 0)
-            {
-                Console.Error.WriteLine("r1 bench: -t must be positive");
-                return 1;
-            }
             bool quiet = parse.GetValue(json);
             string path = DefaultModel.Resolve(parse.GetValue(model));
             using var file = GgufFile.Open(path);
@@ -105,7 +99,7 @@ public sealed class BenchCommand : ICliCommand
             double pp = Median(ppSamples), tg = Median(tgSamples);
             if (quiet)
             {
-                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                Console.WriteLine(CliJson.Serialize(new Dictionary<string, object>
                 {
                     ["model"] = Path.GetFileName(path), ["threads"] = nThreads, ["n_prompt"] = p, ["n_gen"] = n,
                     ["n_depth"] = d, ["repetitions"] = r, ["mmap"] = parse.GetValue(mmap), ["kv_type"] = parse.GetValue(kvType)!, ["load_s"] = Math.Round(loadSeconds, 3),
@@ -117,7 +111,7 @@ public sealed class BenchCommand : ICliCommand
             }
             var c = lm.Config;
             string at = d > 0 ? $" @ d{d}" : "";
-            Console.WriteLine($"model: {Path.GetFileName(path)} ({c.Architecture}, {c.LayerCount} layers, {c.EmbeddingLength} hidden, {file.FileSize / 1048576.0:F0} MiB), " +
+            Console.WriteLine($"model: {Path.GetFileName(path)} ({c.Architecture}, {c.LayerCount} layers, {c.EmbeddingLength} hidden, {HumanUnits.Bytes(file.FileSize)}), " +
                               $"threads: {nThreads}, load {loadSeconds:F1} s{(parse.GetValue(mmap) ? " (mmap)" : "")}");
             if (p > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pp{p}{at}: {pp,10:F2} t/s  (median of {r}: {Range(ppSamples)})"));
             if (n > 0) Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tg{n}{at}: {tg,10:F2} t/s  (median of {r}: {Range(tgSamples)})"));

@@ -14,7 +14,7 @@ public sealed class ChatCommand : ICliCommand
         var model = new Option<string?>("--model", "-m") { Description = "GGUF model file (default: the bundled model in models/)" };
         var system = new Option<string?>("--system") { Description = "A system message" };
         var generation = new GenerationOptions();
-        var threads = new Option<int?>("-t", "--threads") { Description = "Compute threads (default: all cores)" };
+        var threads = CliOptions.Threads();
         var ctx = new Option<int?>("--ctx-size") { Description = "Context size in tokens (default: the model's, at most 4096)" };
         var hide = new Option<bool>("--hide-thinking") { Description = "Do not print the thinking" };
         var cmd = new Command("chat", "Interactive multi-turn chat (/help lists the commands; Ctrl-C stops an answer)")

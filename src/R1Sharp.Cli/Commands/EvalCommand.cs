@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using R1Sharp.Evaluation;
 using R1Sharp.Inference;
 using R1Sharp.Inference.Batching;
@@ -26,7 +25,7 @@ public sealed class EvalCommand : ICliCommand
         var k = new Option<int>("--k") { Description = "Samples per problem (pass@1 is their mean; cons@k their majority vote)", DefaultValueFactory = _ => 4 };
         var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N problems" };
         var generation = new GenerationOptions(maxTokensDefault: 1024, seedDefault: 1);
-        var threads = new Option<int?>("--threads") { Description = "Compute threads (default: all cores)" };
+        var threads = CliOptions.Threads();
         var noInstruction = new Option<bool>("--no-instruction") { Description = "Do not append the boxed-answer instruction to GSM8K/MATH prompts" };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object" };
         var cmd = new Command("eval", "Evaluate a model: exact final answers, pass@1 over k samples, cons@k, pass@k")
@@ -111,7 +110,7 @@ public sealed class EvalCommand : ICliCommand
                     [$"cons@{r.K}"] = Math.Round(t.Report.ConsK, 6), [$"pass@{r.K}"] = Math.Round(t.Report.PassK, 6),
                     ["avg_reasoning_tokens"] = Math.Round(t.Report.AvgReasoningTokens, 2), ["unfinished_rate"] = Math.Round(t.Report.UnfinishedRate, 6),
                 });
-            Console.WriteLine(JsonSerializer.Serialize(o));
+            Console.WriteLine(CliJson.Serialize(o));
             return;
         }
         var c = CultureInfo.InvariantCulture;

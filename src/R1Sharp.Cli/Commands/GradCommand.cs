@@ -34,7 +34,7 @@ public sealed class GradCommand : ICliCommand
         var scaleRewards = new Option<string>("--scale-rewards") { Description = "grpo: advantage scaling, group, batch or none", DefaultValueFactory = _ => "group" };
         var temperature = new Option<double>("--temperature") { Description = "grpo: sampling temperature (log-probs of logits / T)", DefaultValueFactory = _ => 1.0 };
         var maxCompletion = new Option<int>("--max-completion-length") { Description = "grpo: longest completion (dr_grpo's denominator)", DefaultValueFactory = _ => 256 };
-        var threads = new Option<int>("--threads") { Description = "worker threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = CliOptions.Threads();
         Option[] grpoOnly = [old, reference, lossType, beta, epsilon, epsilonHigh, scaleRewards, temperature, maxCompletion];
         var cmd = new Command("grad", "Compute a loss (mean next-token cross-entropy, or GRPO's) and every parameter's gradient over a data file")
         {
@@ -60,7 +60,7 @@ public sealed class GradCommand : ICliCommand
                 if (grpo.Settings.Beta != 0 && parse.GetValue(reference) == null) throw new ArgumentException("--ref is required when --beta is not 0");
             }
             using var file = GgufFile.Open(parse.GetValue(model)!);
-            using var pool = new ComputePool(parse.GetValue(threads)) { SpinIterations = 0 };
+            using var pool = new ComputePool(parse.GetValue(threads) ?? Environment.ProcessorCount) { SpinIterations = 0 };
             using var m = ModelGguf.Load(file, pool);
             double loss;
             if (grpo == null)

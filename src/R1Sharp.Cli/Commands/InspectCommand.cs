@@ -17,7 +17,7 @@ public sealed class InspectCommand : ICliCommand
         cmd.SetAction(parse => CommandGuard.Run("inspect", () =>
         {
             using var f = GgufFile.Open(parse.GetValue(file)!);
-            Console.WriteLine($"{f.Path}: GGUF v{f.Version}, {f.Metadata.Count} metadata keys, {f.Tensors.Count} tensors, {f.FileSize / 1048576.0:F1} MiB");
+            Console.WriteLine($"{f.Path}: GGUF v{f.Version}, {f.Metadata.Count} metadata keys, {f.Tensors.Count} tensors, {HumanUnits.Bytes(f.FileSize)}");
             foreach (string k in f.MetadataKeys)
             {
                 object v = f.Metadata[k];
@@ -44,9 +44,18 @@ public sealed class InspectCommand : ICliCommand
             types[t.Type.ToString()] = types.GetValueOrDefault(t.Type.ToString()) + 1;
         }
         Console.WriteLine($"tensor types: {string.Join(", ", types.Select(kv => $"{kv.Key} x{kv.Value}"))}");
-        Console.WriteLine($"parameters: {parameters:N0} ({parameters / 1e9:F2} B); weights: {weightBytes:N0} bytes ({weightBytes / 1048576.0:F1} MiB, {weightBytes * 8.0 / Math.Max(1, parameters):F2} bits/weight)");
+        Console.WriteLine($"parameters: {parameters:N0} ({HumanUnits.Count(parameters)}); weights: {weightBytes:N0} bytes ({HumanUnits.Bytes(weightBytes)}, {weightBytes * 8.0 / Math.Max(1, parameters):F2} bits/weight)");
         ModelConfig c;
-        try { c = ModelConfig.FromGguf(f); }
+        DeepSeek2Config? d = null;
+        try
+        {
+            if (f.GetString("general.architecture") == "deepseek2")
+            {
+                d = DeepSeek2Config.FromGguf(f);
+                c = d.ToModelConfig(f.GetString("general.name"));
+            }
+            else c = ModelConfig.FromGguf(f);
+        }
         catch (ModelFormatException e)
         {
             Console.WriteLine($"model config: not available ({e.Message})");
@@ -57,34 +66,31 @@ public sealed class InspectCommand : ICliCommand
         Console.WriteLine($"  layers {c.LayerCount}, hidden {c.EmbeddingLength}, ffn {c.FeedForwardLength}, heads {c.HeadCount} (kv {c.HeadCountKv}), head dim {c.KeyLength}/{c.ValueLength}, vocab {c.VocabSize}");
         Console.WriteLine($"  context {c.ContextLength}, rope {c.RopeStyle} base {c.RopeFreqBase} dims {c.RopeDimensionCount} scale {c.RopeFreqScale}, rms eps {c.RmsEpsilon}");
         long ram = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-        if (c.Architecture == "deepseek2")
+        if (d != null)
         {
-            var d = DeepSeek2Config.FromGguf(f);
             var fp = DeepSeek2Footprint.Of(f, d);
             Console.WriteLine($"  MLA: q_lora_rank {d.QLoraRank}, kv_lora_rank {d.KvLoraRank}, qk nope/rope {d.NopeDims}/{d.RopeDims}, v {d.ValueLength}; YaRN factor {1 / d.Rope.FreqScale:G4} over {d.Rope.OriginalContext}");
             Console.WriteLine($"  MoE: {d.LeadingDenseLayers} dense layers, {d.ExpertCount} routed experts ({d.ExpertsUsed} active{(d.ExpertGroups > 1 ? $", {d.ExpertGroupsUsed} of {d.ExpertGroups} groups" : "")}) + {d.SharedExperts} shared, expert ffn {d.ExpertFeedForwardLength}, gating {(d.GatingFunction == 2 ? "sigmoid" : "softmax")}");
-            Console.WriteLine($"  active parameters per token: {fp.ActiveParameters:N0} ({Count(fp.ActiveParameters)} of {Count(fp.TotalParameters)}); weight bytes read per token: {fp.ActiveWeightBytes / 1048576.0:F1} MiB");
-            Console.WriteLine($"memory: weights {weightBytes / 1048576.0:F1} MiB (memory-mapped); compressed MLA cache {fp.KvBytesPerToken:N0} bytes/token (float32; {fp.KvBytesPerToken16:N0} in 16-bit) = {fp.KvBytesPerToken * 4096 / 1048576.0:F0} MiB for 4096 tokens");
+            Console.WriteLine($"  active parameters per token: {fp.ActiveParameters:N0} ({HumanUnits.Count(fp.ActiveParameters)} of {HumanUnits.Count(fp.TotalParameters)}); weight bytes read per token: {HumanUnits.Bytes(fp.ActiveWeightBytes)}");
+            Console.WriteLine($"memory: weights {HumanUnits.Bytes(weightBytes)} (memory-mapped); compressed MLA cache {fp.KvBytesPerToken:N0} bytes/token (float32; {fp.KvBytesPerToken16:N0} in 16-bit) = {HumanUnits.Bytes(fp.KvBytesPerToken * 4096.0)} for 4096 tokens");
             PrintRamAdvice(weightBytes, fp.ActiveWeightBytes, ram);
             return;
         }
         long kv = c.KvBytesPerToken;
-        Console.WriteLine($"memory: weights {weightBytes / 1048576.0:F1} MiB (memory-mapped); KV cache {kv:N0} bytes/token (float32) = {kv * 4096 / 1048576.0:F0} MiB for 4096 tokens, {kv * (long)c.ContextLength / 1048576.0:F0} MiB for the full context of {c.ContextLength}");
+        Console.WriteLine($"memory: weights {HumanUnits.Bytes(weightBytes)} (memory-mapped); KV cache {kv:N0} bytes/token (float32) = {HumanUnits.Bytes(kv * 4096.0)} for 4096 tokens, {HumanUnits.Bytes(kv * (double)c.ContextLength)} for the full context of {c.ContextLength:N0}");
         PrintRamAdvice(weightBytes, weightBytes, ram);
     }
-
-    private static string Count(long n) => n >= 1e9 ? $"{n / 1e9:F2} B" : $"{n / 1e6:F2} M";
 
     /// <summary>Weights are memory-mapped: a file larger than RAM still loads, but pages stream from disk while decoding.</summary>
     private static void PrintRamAdvice(long weightBytes, long bytesPerToken, long ram)
     {
         if (weightBytes <= ram * 0.8)
         {
-            Console.WriteLine($"fits in RAM ({ram / 1073741824.0:F1} GiB available to this process); decode reads about {bytesPerToken / 1048576.0:F0} MiB of weights per token");
+            Console.WriteLine($"fits in RAM ({HumanUnits.Bytes(ram)} available to this process); decode reads about {HumanUnits.Bytes(bytesPerToken)} of weights per token");
             return;
         }
-        Console.WriteLine($"larger than RAM ({weightBytes / 1073741824.0:F1} GiB of weights, {ram / 1073741824.0:F1} GiB RAM): the file is memory-mapped, so it loads, " +
+        Console.WriteLine($"larger than RAM ({HumanUnits.Bytes(weightBytes)} of weights, {HumanUnits.Bytes(ram)} RAM): the file is memory-mapped, so it loads, " +
                           $"but the weights that do not stay cached are read from disk again as tokens need them: expect decode to be bound by disk read speed " +
-                          $"(about {bytesPerToken / 1048576.0:F0} MiB per token; e.g. 2 GB/s NVMe -> at most {2e9 / Math.Max(1, bytesPerToken):F1} tokens/s)");
+                          $"(about {HumanUnits.Bytes(bytesPerToken)} per token; e.g. 2 GB/s NVMe -> at most {2e9 / Math.Max(1, bytesPerToken):F1} tokens/s)");
     }
 }

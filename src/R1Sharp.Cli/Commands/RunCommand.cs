@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using R1Sharp.Inference.Batching;
 
 namespace R1Sharp.Cli.Commands;
@@ -15,8 +14,8 @@ public sealed class RunCommand : ICliCommand
         var prompt = new Option<string>("--prompt", "-p") { Description = "The user message", Required = true };
         var system = new Option<string?>("--system") { Description = "A system message" };
         var generation = new GenerationOptions();
-        var threads = new Option<int?>("-t", "--threads") { Description = "Compute threads (default: all cores)" };
-        var kvType = new Option<string>("--kv-type") { Description = "KV cache type: f16 (default, half the memory) or f32", DefaultValueFactory = _ => "f16" };
+        var threads = CliOptions.Threads();
+        var kvType = CliOptions.KvType();
         var hide = new Option<bool>("--hide-thinking") { Description = "Do not print the thinking" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the reasoning, the answer and the speed" };
         var cmd = new Command("run", "Answer one prompt: streams the model's thinking (dimmed) and then its answer")
@@ -32,7 +31,7 @@ public sealed class RunCommand : ICliCommand
             bool asJson = parse.GetValue(json);
             var r = streamer.Reply(messages, parameters, parse.GetValue(hide), quiet: asJson);
             if (asJson)
-                Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                Console.WriteLine(CliJson.Serialize(new Dictionary<string, object>
                 {
                     ["reasoning_content"] = r.Reasoning, ["content"] = r.Answer, ["prompt_tokens"] = r.PromptTokens,
                     ["completion_tokens"] = r.CompletionTokens, ["reasoning_tokens"] = r.ReasoningTokens, ["finish_reason"] = r.FinishReason,

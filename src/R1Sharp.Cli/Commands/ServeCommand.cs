@@ -17,7 +17,7 @@ public sealed class ServeCommand : ICliCommand
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on the API" };
         var parallel = new Option<int>("--parallel", "-np") { Description = "Sequences decoded together (slots)", DefaultValueFactory = _ => 4 };
         var ctxSize = new Option<int?>("--ctx-size", "-c") { Description = "Context tokens per slot (default: min(model context, 4096))" };
-        var kvType = new Option<string>("--kv-type") { Description = "KV cache type: f16 (default, half the memory) or f32", DefaultValueFactory = _ => "f16" };
+        var kvType = CliOptions.KvType();
         var budget = new Option<int?>("--thinking-budget") { Description = "Default maximum reasoning tokens per request (0 = no thinking)" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where the chat app stores conversations" };
         var cors = new Option<string?>("--cors-origin") { Description = "Allow cross-origin requests from this origin" };
@@ -46,7 +46,11 @@ public sealed class ServeCommand : ICliCommand
             if (options.ThinkingBudget is < 0) throw new ArgumentException("--thinking-budget must be >= 0");
             var app = R1Server.Build(options);
             var engine = R1Server.Engine(app);
-            app.Run();
+            try { app.Run(); }
+            catch (IOException e) when (e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new IOException($"port {options.Port} on {options.Host} is already in use (another r1 serve?): stop it or choose another --port");
+            }
             return engine.LoadError is null ? 0 : 1;
         }));
         return cmd;

@@ -41,7 +41,7 @@ public sealed class TokenizeCommand : ICliCommand
             string input = ReadStdin();
             if (!parse.GetValue(jsonl))
             {
-                stdout.WriteLine(JsonSerializer.Serialize(tok.Encode(input, addBos, parseSpecial)));
+                stdout.WriteLine(CliJson.Serialize(tok.Encode(input, addBos, parseSpecial)));
                 return 0;
             }
             int lineNo = 0;
@@ -52,9 +52,9 @@ public sealed class TokenizeCommand : ICliCommand
                 if (line.Trim().Length == 0) continue;
                 string? text;
                 try { text = JsonSerializer.Deserialize<string>(line); }
-                catch (JsonException e) { return Fail($"stdin line {lineNo} is not a JSON string: {e.Message}"); }
+                catch (JsonException) { return Fail($"stdin line {lineNo} is not a JSON string (as \"text\" with JSON escapes)"); }
                 if (text == null) return Fail($"stdin line {lineNo} is null, expected a JSON string");
-                stdout.WriteLine(JsonSerializer.Serialize(tok.Encode(text, addBos, parseSpecial)));
+                stdout.WriteLine(CliJson.Serialize(tok.Encode(text, addBos, parseSpecial)));
             }
             return 0;
         });
@@ -84,6 +84,10 @@ public sealed class TokenizeCommand : ICliCommand
         return new UTF8Encoding(false, false).GetString(ms.GetBuffer(), 0, (int)ms.Length);
     }
 
+    /// <summary>Where a JsonException found the problem, without the .NET type names of its message.</summary>
+    internal static string JsonErrorPlace(JsonException e) =>
+        e.Path is { Length: > 1 } path ? $" (at {path})" : e.BytePositionInLine is long at ? $" (at character {at + 1})" : "";
+
     internal static int Fail(string message)
     {
         Console.Error.WriteLine($"r1: {message}");
@@ -95,8 +99,6 @@ public sealed class TokenizeCommand : ICliCommand
 public sealed class DetokenizeCommand : ICliCommand
 {
     public int Order => 61;
-
-    private static readonly JsonSerializerOptions s_json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public Command Build()
     {
@@ -123,13 +125,13 @@ public sealed class DetokenizeCommand : ICliCommand
                 if (line.Trim().Length == 0) continue;
                 int[]? ids;
                 try { ids = JsonSerializer.Deserialize<int[]>(line); }
-                catch (JsonException e) { return TokenizeCommand.Fail($"stdin{(parse.GetValue(jsonl) ? $" line {lineNo}" : "")} is not a JSON array of ids: {e.Message}"); }
+                catch (JsonException e) { return TokenizeCommand.Fail($"stdin{(parse.GetValue(jsonl) ? $" line {lineNo}" : "")} is not a JSON array of token ids such as [1, 2, 3]{TokenizeCommand.JsonErrorPlace(e)}"); }
                 if (ids == null) return TokenizeCommand.Fail("expected a JSON array of token ids");
                 foreach (int id in ids)
                     if (id < 0 || id >= tok.VocabSize)
                         return TokenizeCommand.Fail($"token id {id} is outside the vocabulary of {tok.VocabSize}");
                 string text = tok.Decode(ids, skipSpecial);
-                if (parse.GetValue(jsonl)) stdout.WriteLine(JsonSerializer.Serialize(text, s_json));
+                if (parse.GetValue(jsonl)) stdout.WriteLine(CliJson.Serialize(text));
                 else stdout.Write(text);
             }
             return 0;

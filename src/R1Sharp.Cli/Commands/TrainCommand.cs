@@ -33,14 +33,14 @@ public sealed class TrainCommand : ICliCommand
         var saveEvery = new Option<int>("--save-every") { Description = "checkpoint every K steps (and at the end)", DefaultValueFactory = _ => 100 };
         var seed = new Option<ulong>("--seed") { Description = "seed of the data order and of --config initialization", DefaultValueFactory = _ => 1UL };
         var log = new Option<string?>("--log") { Description = "JSONL log, one object per optimizer step" };
-        var threads = new Option<int>("--threads") { Description = "worker threads (default: all cores)", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = CliOptions.Threads();
         var sft = new Command("sft", "Supervised fine-tuning (or training from scratch with --config)")
         {
             init, config, data, resume, outDir, batch, accum, steps, lr, betas, eps, wd, schedule, warmup, minLr, clip, saveEvery, seed, log, threads,
         };
         sft.SetAction(parse =>
         {
-            using var pool = new ComputePool(parse.GetValue(threads)) { SpinIterations = 0 };
+            using var pool = new ComputePool(parse.GetValue(threads) ?? Environment.ProcessorCount) { SpinIterations = 0 };
             SftTrainer trainer;
             if (parse.GetValue(resume) is string dir)
             {

@@ -42,60 +42,98 @@ public sealed record DeepSeek2Config
     /// <summary>Softmax scale of attention: mscale^2 / sqrt(KeyLength), mscale = 1 + yarn_log_multiplier * ln(1/freq_scale).</summary>
     public required float AttentionScale { get; init; }
 
+    /// <summary>Reads `deepseek2.*`, each value held to a sane range and to the others (experts, groups, layers, rope
+    /// inside the key head). Throws <see cref="ModelFormatException"/> naming the key.</summary>
     public static DeepSeek2Config FromGguf(GgufFile f)
     {
-        const string a = "deepseek2.";
-        long I(string k) => f.RequireInteger(a + k);
-        long IOr(string k, long d) => f.GetInteger(a + k) ?? d;
-        double FOr(string k, double d) => f.GetFloat(a + k) ?? d;
-
-        int embd = (int)I("embedding_length");
-        int heads = (int)I("attention.head_count");
-        int keyLength = (int)IOr("attention.key_length", embd / heads);
-        int vocab = f.TryGetTensor("token_embd.weight", out var te) ? (int)te.Dimensions[1] : (int)IOr("vocab_size", 0);
+        var h = new Hyperparameters(f, "deepseek2");
+        int embd = h.Int("embedding_length", 1, Hyperparameters.MaxWidth);
+        int heads = h.Int("attention.head_count", 1, Hyperparameters.MaxHeads);
+        if (!f.Has("deepseek2.attention.key_length") && embd % heads != 0)
+            throw h.Error("attention.head_count", $"is {heads}, which does not divide embedding_length {embd} (and attention.key_length is absent)");
+        int keyLength = h.Int("attention.key_length", 2, Hyperparameters.MaxHeadDim, embd / heads);
+        int ropeDims = h.Int("rope.dimension_count", 2, keyLength - 1);
+        if (ropeDims % 2 != 0) throw h.Error("rope.dimension_count", $"is {ropeDims}: rotary dimensions come in pairs");
         bool lite = !f.TryGetTensor("blk.0.attn_q_a.weight", out _);
+        int layers = h.LayerCount();
 
-        string scalingType = f.GetString(a + "rope.scaling.type") ?? "none";
-        double factor = FOr("rope.scaling.factor", FOr("rope.scale_linear", 0));
+        int experts = h.Int("expert_count", 0, Hyperparameters.MaxExperts, 0);
+        int expertsUsed = h.Int("expert_used_count", experts > 0 ? 1 : 0, experts, 0);
+        if (experts > 0 && expertsUsed == 0) throw h.Error("expert_used_count", "is missing (the model has experts)");
+        int groups = h.Int("expert_group_count", 0, Math.Max(experts, 1), 0);
+        if (groups > 1 && experts % groups != 0) throw h.Error("expert_group_count", $"is {groups}, which does not divide the {experts} experts");
+        int groupsUsed = h.Int("expert_group_used_count", 0, Math.Max(groups, 1), 0);
+        if (groups > 1 && groupsUsed > 0 && groupsUsed * (experts / groups) < expertsUsed)
+            throw h.Error("expert_group_used_count", $"is {groupsUsed}: {groupsUsed} groups of {experts / groups} experts cannot supply {expertsUsed} experts per token");
+        int leadingDense = h.Int("leading_dense_block_count", 0, layers, experts > 0 ? 0 : layers);
+        int gating = h.Int("expert_gating_func", 0, 2, 0);
+
+        string scalingType = h.String("rope.scaling.type") ?? "none";
+        double factor = f.Has("deepseek2.rope.scaling.factor") ? h.Float("rope.scaling.factor", 0, 1e6)
+            : f.Has("deepseek2.rope.scale_linear") ? h.Float("rope.scale_linear", 0, 1e6) : 0;
         double freqScale = factor == 0 || scalingType == "none" ? 1.0 : 1.0 / factor;
-        double attnFactor = FOr("rope.scaling.attn_factor", 1.0);
-        double yarnLogMul = FOr("rope.scaling.yarn_log_multiplier", 0.0);
-        int ropeDims = (int)IOr("rope.dimension_count", keyLength);
+        double attnFactor = h.Float("rope.scaling.attn_factor", 0, 1e6, 1.0);
+        double yarnLogMul = h.Float("rope.scaling.yarn_log_multiplier", -1e6, 1e6, 0.0);
+        int contextLength = h.Int("context_length", 1, Hyperparameters.MaxContext, 4096);
         var rope = new YarnRope(
             dims: ropeDims,
-            freqBase: FOr("rope.freq_base", 10000),
+            freqBase: h.Float("rope.freq_base", 1, 1e12, 10000),
             freqScale: freqScale,
             extFactor: scalingType == "yarn" ? 1.0 : 0.0,
-            originalContext: (int)IOr("rope.scaling.original_context_length", IOr("context_length", 4096)));
+            originalContext: h.Int("rope.scaling.original_context_length", 1, Hyperparameters.MaxContext, contextLength));
         double mscale = attnFactor * (1.0 + yarnLogMul * Math.Log(1.0 / freqScale));
+        double attentionScale = mscale * mscale / Math.Sqrt(keyLength);
+        if (!double.IsFinite(attentionScale) || attentionScale <= 0)
+            throw h.Error("rope.scaling.yarn_log_multiplier", $"gives an attention scale of {attentionScale} (with rope.scaling.factor {factor} and attn_factor {attnFactor})");
 
-        int gating = (int)IOr("expert_gating_func", 0);
         return new DeepSeek2Config
         {
-            VocabSize = vocab,
-            ContextLength = (int)IOr("context_length", 4096),
+            VocabSize = h.VocabularySize(),
+            ContextLength = contextLength,
             EmbeddingLength = embd,
-            LayerCount = (int)I("block_count"),
+            LayerCount = layers,
             HeadCount = heads,
             KeyLength = keyLength,
-            ValueLength = (int)IOr("attention.value_length", embd / heads),
+            ValueLength = h.Int("attention.value_length", 1, Hyperparameters.MaxHeadDim, embd / heads),
             RopeDims = ropeDims,
-            QLoraRank = lite ? 0 : (int)IOr("attention.q_lora_rank", 0),
-            KvLoraRank = (int)I("attention.kv_lora_rank"),
-            RmsEpsilon = (float)f.RequireFloat(a + "attention.layer_norm_rms_epsilon"),
-            FeedForwardLength = (int)IOr("feed_forward_length", 0),
-            LeadingDenseLayers = (int)IOr("leading_dense_block_count", 0),
-            ExpertCount = (int)IOr("expert_count", 0),
-            ExpertsUsed = (int)IOr("expert_used_count", 0),
-            SharedExperts = (int)IOr("expert_shared_count", 0),
-            ExpertFeedForwardLength = (int)IOr("expert_feed_forward_length", 0),
-            ExpertWeightsScale = (float)FOr("expert_weights_scale", 1.0),
-            ExpertWeightsNorm = f.GetBool(a + "expert_weights_norm") ?? false,
+            QLoraRank = lite ? 0 : h.Int("attention.q_lora_rank", 1, Hyperparameters.MaxWidth),
+            KvLoraRank = h.Int("attention.kv_lora_rank", 1, Hyperparameters.MaxWidth),
+            RmsEpsilon = (float)h.Float("attention.layer_norm_rms_epsilon", 1e-12, 1),
+            FeedForwardLength = leadingDense > 0 ? h.Int("feed_forward_length", 1, Hyperparameters.MaxFeedForward) : h.Int("feed_forward_length", 0, Hyperparameters.MaxFeedForward, 0),
+            LeadingDenseLayers = leadingDense,
+            ExpertCount = experts,
+            ExpertsUsed = expertsUsed,
+            SharedExperts = h.Int("expert_shared_count", 0, Hyperparameters.MaxExperts, 0),
+            ExpertFeedForwardLength = experts > 0 ? h.Int("expert_feed_forward_length", 1, Hyperparameters.MaxFeedForward) : 0,
+            ExpertWeightsScale = (float)h.Float("expert_weights_scale", 0, 1e6, 1.0),
+            ExpertWeightsNorm = h.Bool("expert_weights_norm") ?? false,
             GatingFunction = gating == 0 ? 1 : gating,
-            ExpertGroups = (int)IOr("expert_group_count", 0),
-            ExpertGroupsUsed = (int)IOr("expert_group_used_count", 0),
+            ExpertGroups = groups,
+            ExpertGroupsUsed = groupsUsed,
             Rope = rope,
-            AttentionScale = (float)(mscale * mscale / Math.Sqrt(keyLength)),
+            AttentionScale = (float)attentionScale,
         };
     }
+
+    /// <summary>The hyperparameters every architecture shares, as a <see cref="ModelConfig"/> (MLA: one KV head per
+    /// query head in the expanded view; the cache itself is the compressed latent).</summary>
+    public ModelConfig ToModelConfig(string? name) => new()
+    {
+        Architecture = "deepseek2",
+        Name = name,
+        VocabSize = VocabSize,
+        ContextLength = ContextLength,
+        EmbeddingLength = EmbeddingLength,
+        LayerCount = LayerCount,
+        FeedForwardLength = FeedForwardLength,
+        HeadCount = HeadCount,
+        HeadCountKv = HeadCount,
+        KeyLength = KeyLength,
+        ValueLength = ValueLength,
+        RmsEpsilon = RmsEpsilon,
+        RopeFreqBase = (float)Rope.FreqBase,
+        RopeFreqScale = (float)Rope.FreqScale,
+        RopeDimensionCount = RopeDims,
+        RopeStyle = RopeStyle.Normal,
+    };
 }

@@ -39,33 +39,14 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
         _file = file;
         _options = options;
         var c = Hyper = DeepSeek2Config.FromGguf(file);
-        if (c.KeyLength <= c.RopeDims) throw new ModelFormatException(file.Path, $"key_length {c.KeyLength} must exceed rope.dimension_count {c.RopeDims}");
-        Config = new ModelConfig
-        {
-            Architecture = "deepseek2",
-            Name = file.GetString("general.name"),
-            VocabSize = c.VocabSize,
-            ContextLength = c.ContextLength,
-            EmbeddingLength = c.EmbeddingLength,
-            LayerCount = c.LayerCount,
-            FeedForwardLength = c.FeedForwardLength,
-            HeadCount = c.HeadCount,
-            HeadCountKv = c.HeadCount,
-            KeyLength = c.KeyLength,
-            ValueLength = c.ValueLength,
-            RmsEpsilon = c.RmsEpsilon,
-            RopeFreqBase = (float)c.Rope.FreqBase,
-            RopeFreqScale = (float)c.Rope.FreqScale,
-            RopeDimensionCount = c.RopeDims,
-            RopeStyle = RopeStyle.Normal,
-        };
+        Config = c.ToModelConfig(file.GetString("general.name"));
 
         _pool = options.CreatePool();
         _matmul = new MatMul(_pool);
         _arena = options.Mmap ? null : new WeightArena();
         try
         {
-            _tokenEmbedding = Matrix("token_embd.weight", c.EmbeddingLength, null);
+            _tokenEmbedding = Matrix("token_embd.weight", c.EmbeddingLength, c.VocabSize);
             _outputNorm = Vector("output_norm.weight", c.EmbeddingLength);
             _output = file.TryGetTensor("output.weight", out _) ? Place(Matrix("output.weight", c.EmbeddingLength, c.VocabSize))
                 : (_tokenEmbedding = Place(_tokenEmbedding));

@@ -13,6 +13,7 @@ public sealed class ExpertRouter(int expertCount, int expertsUsed, int gatingFun
     private readonly float[] _probs = new float[expertCount];
     private readonly float[] _select = new float[expertCount];
     private readonly float[] _groupScore = new float[Math.Max(groups, 1)];
+    private readonly bool[] _taken = new bool[expertCount];
 
     public int ExpertCount => expertCount;
     public int ExpertsUsed => expertsUsed;
@@ -60,16 +61,17 @@ public sealed class ExpertRouter(int expertCount, int expertsUsed, int gatingFun
             }
         }
 
-        // top-k by selection score (ties: lower id first)
+        // top-k by selection score (ties and NaN scores, from NaN weights: lower id first)
         for (int k = 0; k < expertsUsed; k++)
         {
             int best = -1;
             for (int e = 0; e < n; e++)
-                if (!float.IsNaN(_select[e]) && (best < 0 || _select[e] > _select[best])) best = e;
+                if (!_taken[e] && (best < 0 || _select[e] > _select[best])) best = e;
             experts[k] = best;
             weights[k] = _probs[best];
-            _select[best] = float.NaN;
+            _taken[best] = true;
         }
+        for (int k = 0; k < expertsUsed; k++) _taken[experts[k]] = false;
         if (normalize)
         {
             float sum = 0;

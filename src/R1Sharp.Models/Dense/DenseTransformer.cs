@@ -116,12 +116,12 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
                          || (n == "rope_freqs.weight" && cfg.Architecture == "llama");
             if (!known && BlockTensor().Match(n) is { Success: true } m)
             {
-                int layer = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
                 bool isBias = m.Groups[3].Value == "bias";
-                known = layer < cfg.LayerCount && (!isBias || (biases && m.Groups[2].Value is "attn_q" or "attn_k" or "attn_v"));
+                known = Hyperparameters.LayerOf(n) is int layer && layer < cfg.LayerCount
+                        && (!isBias || (biases && m.Groups[2].Value is "attn_q" or "attn_k" or "attn_v"));
             }
             if (!known)
-                throw new ModelFormatException(file.Path, $"unknown tensor '{n}' for architecture '{cfg.Architecture}' (not supported by this engine)");
+                throw new ModelFormatException(file.Path, $"unknown tensor {MessageText.Quote(n)} for architecture '{cfg.Architecture}' (not supported by this engine)");
         }
 
         long weightBytes = 0;

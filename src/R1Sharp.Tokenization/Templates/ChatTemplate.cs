@@ -11,12 +11,13 @@ public sealed class ChatTemplate
 {
     private readonly JinjaTemplate _template;
 
-    public ChatTemplate(string source, string bosToken = "", string eosToken = "")
+    /// <param name="options">whitespace settings and limits (default: transformers' environment, <see cref="TemplateLimits.Default"/>)</param>
+    public ChatTemplate(string source, string bosToken = "", string eosToken = "", JinjaOptions? options = null)
     {
         Source = source;
         BosToken = bosToken;
         EosToken = eosToken;
-        _template = new JinjaTemplate(source);
+        _template = new JinjaTemplate(source, options);
     }
 
     public string Source { get; }
@@ -24,7 +25,7 @@ public sealed class ChatTemplate
     public string EosToken { get; }
 
     /// <summary>The template of a GGUF file, with bos_token/eos_token taken from its vocabulary.</summary>
-    public static ChatTemplate FromGguf(GgufFile file)
+    public static ChatTemplate FromGguf(GgufFile file, JinjaOptions? options = null)
     {
         string source = file.GetString("tokenizer.chat_template")
             ?? throw new TemplateException($"{file.Path}: no tokenizer.chat_template in the file");
@@ -34,7 +35,7 @@ public sealed class ChatTemplate
             long? id = file.GetInteger(key);
             return id is { } i && tokens != null && i >= 0 && i < tokens.Length ? tokens[i] : "";
         }
-        return new ChatTemplate(source, TokenText("tokenizer.ggml.bos_token_id"), TokenText("tokenizer.ggml.eos_token_id"));
+        return new ChatTemplate(source, TokenText("tokenizer.ggml.bos_token_id"), TokenText("tokenizer.ggml.eos_token_id"), options);
     }
 
     public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt = true,

@@ -15,11 +15,15 @@ public static class JinjaJson
         keySeparator ??= ": ";
         var sb = new StringBuilder();
         Write(sb, value, indent, itemSeparator, keySeparator, sortKeys, ensureAscii, 0);
+        TemplateBudget.Current?.Building(sb.Length);
         return sb.ToString();
     }
 
     private static void Write(StringBuilder sb, object? v, string? indent, string itemSep, string keySep, bool sortKeys, bool ascii, int level)
     {
+        var budget = TemplateBudget.Current;
+        budget?.Nesting(level);
+        budget?.Building(sb.Length);
         switch (v)
         {
             case null: sb.Append("null"); return;
@@ -78,6 +82,7 @@ public static class JinjaJson
     private static void NewLine(StringBuilder sb, string? indent, int level)
     {
         if (indent == null) return;
+        TemplateBudget.Current?.Building(sb.Length + 1L + (long)level * indent.Length);
         sb.Append('\n');
         for (int i = 0; i < level; i++) sb.Append(indent);
     }

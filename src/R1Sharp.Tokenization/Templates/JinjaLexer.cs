@@ -7,16 +7,20 @@ public enum JinjaTokenKind { Data, VariableBegin, VariableEnd, BlockBegin, Block
 
 public readonly record struct JinjaToken(JinjaTokenKind Kind, string Value, int Line, object? Number = null)
 {
-    public override string ToString() => Kind == JinjaTokenKind.Eof ? "end of template" : $"'{Value}'";
+    /// <summary>For error messages: one line, at most 40 characters of the token.</summary>
+    public override string ToString() => Kind == JinjaTokenKind.Eof ? "end of template"
+        : $"'{(Value.Length > 40 ? Value[..40] + "..." : Value).Replace("\r", "\\r").Replace("\n", "\\n")}'";
 }
 
-/// <summary>Whitespace options of a jinja2 Environment. HF transformers renders chat templates with
+/// <summary>Whitespace options and limits of a jinja2 Environment. HF transformers renders chat templates with
 /// trim_blocks=True and lstrip_blocks=True (and keep_trailing_newline=False), which is the default here.</summary>
 public sealed record JinjaOptions
 {
     public bool TrimBlocks { get; init; } = true;
     public bool LstripBlocks { get; init; } = true;
     public bool KeepTrailingNewline { get; init; }
+    /// <summary>What parsing and one render may cost (the sandbox's bounds).</summary>
+    public TemplateLimits Limits { get; init; } = TemplateLimits.Default;
     public static JinjaOptions Transformers { get; } = new();
     public static JinjaOptions Jinja2Defaults { get; } = new() { TrimBlocks = false, LstripBlocks = false };
 }
@@ -213,7 +217,7 @@ public static class JinjaLexer
                 }
             }
             char c = s[p];
-            if (char.IsDigit(c))
+            if (char.IsAsciiDigit(c))
             {
                 p = LexNumber(s, p, tokens, line);
                 continue;
@@ -248,6 +252,8 @@ public static class JinjaLexer
         }
     }
 
+    /// <summary>An integer (decimal, 0x, 0o, 0b, with _ separators) or float literal of ASCII digits. Python's integers
+    /// have no size limit; here a literal beyond 64 bits is a TemplateException.</summary>
     private static int LexNumber(string s, int p, List<JinjaToken> tokens, int line)
     {
         int q = p;
@@ -255,33 +261,40 @@ public static class JinjaLexer
         {
             int radix = char.ToLowerInvariant(s[p + 1]) switch { 'x' => 16, 'o' => 8, _ => 2 };
             q = p + 2;
-            while (q < s.Length && (Uri.IsHexDigit(s[q]) || s[q] == '_')) q++;
+            while (q < s.Length && (char.IsAsciiHexDigit(s[q]) || s[q] == '_')) q++;
             string digits = s[(p + 2)..q].Replace("_", "");
-            tokens.Add(new(JinjaTokenKind.Integer, s[p..q], line, Convert.ToInt64(digits, radix)));
+            if (digits.Length == 0 || digits.Any(d => Convert.ToInt32(d.ToString(), 16) >= radix))
+                throw new TemplateException($"template syntax error, line {line}: invalid integer literal '{s[p..q]}'");
+            ulong value = 0;
+            foreach (char d in digits)
+                if (value > (ulong.MaxValue - 15) / (ulong)radix || (value = value * (ulong)radix + (ulong)Convert.ToInt32(d.ToString(), 16)) > long.MaxValue)
+                    throw new TemplateException($"template syntax error, line {line}: integer literal '{s[p..q]}' is beyond 64 bits");
+            tokens.Add(new(JinjaTokenKind.Integer, s[p..q], line, (long)value));
             return q;
         }
-        while (q < s.Length && (char.IsDigit(s[q]) || s[q] == '_')) q++;
+        while (q < s.Length && (char.IsAsciiDigit(s[q]) || s[q] == '_')) q++;
         bool isFloat = false;
-        if (q + 1 < s.Length && s[q] == '.' && char.IsDigit(s[q + 1]))
+        if (q + 1 < s.Length && s[q] == '.' && char.IsAsciiDigit(s[q + 1]))
         {
             isFloat = true;
             q++;
-            while (q < s.Length && (char.IsDigit(s[q]) || s[q] == '_')) q++;
+            while (q < s.Length && (char.IsAsciiDigit(s[q]) || s[q] == '_')) q++;
         }
         if (q < s.Length && (s[q] == 'e' || s[q] == 'E'))
         {
             int r = q + 1;
             if (r < s.Length && (s[r] == '+' || s[r] == '-')) r++;
-            if (r < s.Length && char.IsDigit(s[r]))
+            if (r < s.Length && char.IsAsciiDigit(s[r]))
             {
                 isFloat = true;
                 q = r;
-                while (q < s.Length && (char.IsDigit(s[q]) || s[q] == '_')) q++;
+                while (q < s.Length && (char.IsAsciiDigit(s[q]) || s[q] == '_')) q++;
             }
         }
         string text = s[p..q].Replace("_", "");
         if (isFloat) tokens.Add(new(JinjaTokenKind.Float, text, line, double.Parse(text, CultureInfo.InvariantCulture)));
-        else tokens.Add(new(JinjaTokenKind.Integer, text, line, long.Parse(text, CultureInfo.InvariantCulture)));
+        else if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value)) tokens.Add(new(JinjaTokenKind.Integer, text, line, value));
+        else throw new TemplateException($"template syntax error, line {line}: integer literal '{text}' is beyond 64 bits");
         return q;
     }
 

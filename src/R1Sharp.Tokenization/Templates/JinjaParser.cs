@@ -5,13 +5,19 @@ namespace R1Sharp.Tokenization.Templates;
 public sealed class JinjaParser
 {
     private readonly List<JinjaToken> _tokens;
+    private readonly int _maxNesting;
     private int _pos;
+    private int _nesting; // blocks inside blocks, brackets, operator chains: how deep the tree being built is
 
-    private JinjaParser(List<JinjaToken> tokens) => _tokens = tokens;
+    private JinjaParser(List<JinjaToken> tokens, int maxNesting)
+    {
+        _tokens = tokens;
+        _maxNesting = maxNesting;
+    }
 
     public static List<JinjaNode> Parse(string source, JinjaOptions options)
     {
-        var p = new JinjaParser(JinjaLexer.Tokenize(source, options));
+        var p = new JinjaParser(JinjaLexer.Tokenize(source, options), options.Limits.MaxNestingDepth);
         var body = p.Subparse(null);
         if (p.Current.Kind != JinjaTokenKind.Eof) throw p.Error($"unexpected {p.Current}");
         return body;
@@ -22,6 +28,13 @@ public sealed class JinjaParser
     private JinjaToken Next() => _tokens[_pos < _tokens.Count - 1 ? _pos++ : _pos];
 
     private TemplateException Error(string message) => new($"template syntax error, line {Current.Line}: {message}");
+
+    /// <summary>One level deeper (callers restore <see cref="_nesting"/> when they return).</summary>
+    private void Deeper()
+    {
+        if (++_nesting > _maxNesting || !System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+            throw Error($"nested more than {_maxNesting} levels deep (template limit)");
+    }
 
     private bool IsOp(string op) => Current.Kind == JinjaTokenKind.Operator && Current.Value == op;
     private bool IsName(string name) => Current.Kind == JinjaTokenKind.Name && Current.Value == name;
@@ -48,9 +61,18 @@ public sealed class JinjaParser
 
     private JinjaToken Expect(JinjaTokenKind kind)
     {
-        if (Current.Kind != kind) throw Error($"expected {kind}, got {Current}");
+        if (Current.Kind != kind) throw Error($"expected {Describe(kind)}, got {Current}");
         return Next();
     }
+
+    /// <summary>A token kind in words, for error messages.</summary>
+    private static string Describe(JinjaTokenKind kind) => kind switch
+    {
+        JinjaTokenKind.VariableBegin => "'{{'", JinjaTokenKind.VariableEnd => "'}}'", JinjaTokenKind.BlockBegin => "'{%'",
+        JinjaTokenKind.BlockEnd => "'%}'", JinjaTokenKind.Name => "a name", JinjaTokenKind.String => "a string",
+        JinjaTokenKind.Integer => "an integer", JinjaTokenKind.Float => "a number", JinjaTokenKind.Operator => "an operator",
+        JinjaTokenKind.Eof => "end of template", _ => "text",
+    };
 
     private void ExpectName(string name)
     {
@@ -102,6 +124,14 @@ public sealed class JinjaParser
     }
 
     private JinjaNode ParseStatement()
+    {
+        int nesting = _nesting;
+        Deeper();
+        try { return ParseTag(); }
+        finally { _nesting = nesting; }
+    }
+
+    private JinjaNode ParseTag()
     {
         var t = Current;
         if (t.Kind != JinjaTokenKind.Name) throw Error("tag name expected");
@@ -254,38 +284,57 @@ public sealed class JinjaParser
 
     private JinjaExpr ParseCondExpr()
     {
-        int line = Current.Line;
-        var expr1 = ParseOr();
-        while (SkipName("if"))
+        int line = Current.Line, nesting = _nesting;
+        Deeper();
+        try
         {
-            var expr2 = ParseOr();
-            JinjaExpr? expr3 = SkipName("else") ? ParseCondExpr() : null;
-            expr1 = new CondExpr(expr2, expr1, expr3, line);
+            var expr1 = ParseOr();
+            while (SkipName("if"))
+            {
+                Deeper();
+                var expr2 = ParseOr();
+                JinjaExpr? expr3 = SkipName("else") ? ParseCondExpr() : null;
+                expr1 = new CondExpr(expr2, expr1, expr3, line);
+            }
+            return expr1;
         }
-        return expr1;
+        finally { _nesting = nesting; }
     }
 
     private JinjaExpr ParseOr()
     {
-        int line = Current.Line;
-        var left = ParseAnd();
-        while (SkipName("or")) left = new BinaryExpr("or", left, ParseAnd(), line);
-        return left;
+        int line = Current.Line, nesting = _nesting;
+        try
+        {
+            var left = ParseAnd();
+            while (SkipName("or")) { Deeper(); left = new BinaryExpr("or", left, ParseAnd(), line); }
+            return left;
+        }
+        finally { _nesting = nesting; }
     }
 
     private JinjaExpr ParseAnd()
     {
-        int line = Current.Line;
-        var left = ParseNot();
-        while (SkipName("and")) left = new BinaryExpr("and", left, ParseNot(), line);
-        return left;
+        int line = Current.Line, nesting = _nesting;
+        try
+        {
+            var left = ParseNot();
+            while (SkipName("and")) { Deeper(); left = new BinaryExpr("and", left, ParseNot(), line); }
+            return left;
+        }
+        finally { _nesting = nesting; }
     }
 
     private JinjaExpr ParseNot()
     {
-        int line = Current.Line;
-        if (SkipName("not")) return new UnaryExpr("not", ParseNot(), line);
-        return ParseCompare();
+        int line = Current.Line, nesting = _nesting;
+        try
+        {
+            if (!SkipName("not")) return ParseCompare();
+            Deeper();
+            return new UnaryExpr("not", ParseNot(), line);
+        }
+        finally { _nesting = nesting; }
     }
 
     private JinjaExpr ParseCompare()
@@ -313,14 +362,19 @@ public sealed class JinjaParser
 
     private JinjaExpr ParseMath1()
     {
-        int line = Current.Line;
-        var left = ParseConcat();
-        while (IsOp("+") || IsOp("-"))
+        int line = Current.Line, nesting = _nesting;
+        try
         {
-            string op = Next().Value;
-            left = new BinaryExpr(op, left, ParseConcat(), line);
+            var left = ParseConcat();
+            while (IsOp("+") || IsOp("-"))
+            {
+                Deeper();
+                string op = Next().Value;
+                left = new BinaryExpr(op, left, ParseConcat(), line);
+            }
+            return left;
         }
-        return left;
+        finally { _nesting = nesting; }
     }
 
     private JinjaExpr ParseConcat()
@@ -333,34 +387,48 @@ public sealed class JinjaParser
 
     private JinjaExpr ParseMath2()
     {
-        int line = Current.Line;
-        var left = ParsePow();
-        while (IsOp("*") || IsOp("/") || IsOp("//") || IsOp("%"))
+        int line = Current.Line, nesting = _nesting;
+        try
         {
-            string op = Next().Value;
-            left = new BinaryExpr(op, left, ParsePow(), line);
+            var left = ParsePow();
+            while (IsOp("*") || IsOp("/") || IsOp("//") || IsOp("%"))
+            {
+                Deeper();
+                string op = Next().Value;
+                left = new BinaryExpr(op, left, ParsePow(), line);
+            }
+            return left;
         }
-        return left;
+        finally { _nesting = nesting; }
     }
 
     private JinjaExpr ParsePow()
     {
-        int line = Current.Line;
-        var left = ParseUnary();
-        while (SkipOp("**")) left = new BinaryExpr("**", left, ParseUnary(), line);
-        return left;
+        int line = Current.Line, nesting = _nesting;
+        try
+        {
+            var left = ParseUnary();
+            while (SkipOp("**")) { Deeper(); left = new BinaryExpr("**", left, ParseUnary(), line); }
+            return left;
+        }
+        finally { _nesting = nesting; }
     }
 
     private JinjaExpr ParseUnary(bool withFilter = true)
     {
-        int line = Current.Line;
-        JinjaExpr node;
-        if (SkipOp("-")) node = new UnaryExpr("-", ParseUnary(false), line);
-        else if (SkipOp("+")) node = new UnaryExpr("+", ParseUnary(false), line);
-        else node = ParsePrimary();
-        node = ParsePostfix(node);
-        if (withFilter) node = ParseFilterExpr(node);
-        return node;
+        int line = Current.Line, nesting = _nesting;
+        Deeper();
+        try
+        {
+            JinjaExpr node;
+            if (SkipOp("-")) node = new UnaryExpr("-", ParseUnary(false), line);
+            else if (SkipOp("+")) node = new UnaryExpr("+", ParseUnary(false), line);
+            else node = ParsePrimary();
+            node = ParsePostfix(node);
+            if (withFilter) node = ParseFilterExpr(node);
+            return node;
+        }
+        finally { _nesting = nesting; }
     }
 
     private JinjaExpr ParsePrimary()
@@ -429,12 +497,13 @@ public sealed class JinjaParser
         }
     }
 
+    // Postfix, filter and test chains deepen the tree by one level per link (the caller restores _nesting).
     private JinjaExpr ParsePostfix(JinjaExpr node)
     {
         while (true)
         {
-            if (IsOp(".") || IsOp("[")) node = ParseSubscript(node);
-            else if (IsOp("(")) node = ParseCall(node);
+            if (IsOp(".") || IsOp("[")) { Deeper(); node = ParseSubscript(node); }
+            else if (IsOp("(")) { Deeper(); node = ParseCall(node); }
             else return node;
         }
     }
@@ -444,8 +513,8 @@ public sealed class JinjaParser
         while (true)
         {
             if (IsOp("|")) node = ParseFilter(node);
-            else if (IsName("is")) node = ParseTest(node);
-            else if (IsOp("(")) node = ParseCall(node);
+            else if (IsName("is")) { Deeper(); node = ParseTest(node); }
+            else if (IsOp("(")) { Deeper(); node = ParseCall(node); }
             else return node;
         }
     }
@@ -538,6 +607,7 @@ public sealed class JinjaParser
         {
             if (!startInline) Next();
             startInline = false;
+            Deeper();
             int line = Current.Line;
             string name = ParseDottedName();
             var (args, kwargs) = IsOp("(") ? ParseCallArgs() : ([], []);

@@ -26,15 +26,39 @@ public sealed class JinjaRenderer
     private enum Flow { Normal, Break, Continue }
 
     private readonly JinjaScope _root;
-    private int _depth;
+    private readonly TemplateBudget _budget;
 
-    internal JinjaRenderer(JinjaScope root) => _root = root;
+    internal JinjaRenderer(JinjaScope root, TemplateLimits limits)
+    {
+        _root = root;
+        _budget = new TemplateBudget(limits);
+    }
 
     public string Render(List<JinjaNode> body)
     {
+        using var scope = _budget.Enter();
         var sb = new StringBuilder();
         Exec(body, _root, sb);
         return sb.ToString();
+    }
+
+    /// <summary>Appends rendered text, keeping every output (the result, a macro's, a set block's) within the string limit.</summary>
+    private void Emit(StringBuilder output, string text)
+    {
+        if ((long)output.Length + text.Length > _budget.Limits.MaxStringLength)
+            throw new TemplateException($"template error: the output exceeds the limit of {_budget.Limits.MaxStringLength:N0} characters");
+        output.Append(text);
+    }
+
+    /// <summary>Counts a string or collection a builtin built against the render's budget.</summary>
+    private object? Built(object? value)
+    {
+        switch (value)
+        {
+            case string s: _budget.String(s.Length); break;
+            case System.Collections.ICollection c: _budget.Collection(c.Count); break;
+        }
+        return value;
     }
 
     private Flow Exec(List<JinjaNode> nodes, JinjaScope scope, StringBuilder output)
@@ -49,13 +73,20 @@ public sealed class JinjaRenderer
 
     private Flow Exec(JinjaNode node, JinjaScope scope, StringBuilder output)
     {
+        _budget.EnterNode();
+        try { return ExecNode(node, scope, output); }
+        finally { _budget.ExitNode(); }
+    }
+
+    private Flow ExecNode(JinjaNode node, JinjaScope scope, StringBuilder output)
+    {
         switch (node)
         {
             case TextNode t:
-                output.Append(t.Text);
+                Emit(output, t.Text);
                 return Flow.Normal;
             case OutputNode o:
-                output.Append(Py.Str(Eval(o.Expr, scope)));
+                Emit(output, Py.Str(Eval(o.Expr, scope)));
                 return Flow.Normal;
             case IfNode n:
                 foreach (var (test, body) in n.Branches)
@@ -71,7 +102,7 @@ public sealed class JinjaRenderer
             {
                 var inner = new StringBuilder();
                 Exec(sb.Body, scope, inner);
-                object? value = inner.ToString();
+                object? value = Built(inner.ToString());
                 if (sb.Filter != null) value = EvalWithPlaceholder(sb.Filter, scope, value);
                 Assign(sb.Target, value, scope);
                 return Flow.Normal;
@@ -80,7 +111,7 @@ public sealed class JinjaRenderer
             {
                 var inner = new StringBuilder();
                 Exec(fb.Body, scope, inner);
-                output.Append(Py.Str(EvalWithPlaceholder(fb.Filter, scope, inner.ToString())));
+                Emit(output, Py.Str(EvalWithPlaceholder(fb.Filter, scope, inner.ToString())));
                 return Flow.Normal;
             }
             case MacroNode m:
@@ -94,7 +125,7 @@ public sealed class JinjaRenderer
                 var args = call.Args.Select(a => Eval(a, scope)).ToList();
                 var kwargs = call.Kwargs.Select(k => new KeyValuePair<string, object?>(k.Name, Eval(k.Value, scope))).ToList();
                 kwargs.Add(new("caller", caller));
-                output.Append(Py.Str(CallValue(fn, args, kwargs)));
+                Emit(output, Py.Str(CallValue(fn, args, kwargs)));
                 return Flow.Normal;
             }
             case BreakNode: return Flow.Break;
@@ -133,6 +164,7 @@ public sealed class JinjaRenderer
             items = [];
             foreach (var item in source)
             {
+                _budget.LoopIteration();
                 Assign(f.Target, item, loopScope);
                 if (Py.Truthy(Eval(f.Filter, loopScope))) items.Add(item);
             }
@@ -146,6 +178,7 @@ public sealed class JinjaRenderer
         loopScope.Set("loop", f.Recursive ? new JinjaRecursiveLoop(loop, new JinjaRecursion(this, f, scope, depth)) : loop);
         for (int i = 0; i < items.Count; i++)
         {
+            _budget.LoopIteration();
             loop.Index0 = i;
             Assign(f.Target, items[i], loopScope);
             if (Exec(f.Body, loopScope, output) == Flow.Break) break;
@@ -201,6 +234,13 @@ public sealed class JinjaRenderer
 
     public object? Eval(JinjaExpr expr, JinjaScope scope)
     {
+        _budget.EnterNode();
+        try { return EvalNode(expr, scope); }
+        finally { _budget.ExitNode(); }
+    }
+
+    private object? EvalNode(JinjaExpr expr, JinjaScope scope)
+    {
         switch (expr)
         {
             case ConstExpr c: return c.Value;
@@ -211,8 +251,8 @@ public sealed class JinjaRenderer
             {
                 var obj = Eval(gi.Obj, scope);
                 if (gi.Key is SliceExpr sl)
-                    return Slice(obj, sl.Start == null ? null : Eval(sl.Start, scope), sl.Stop == null ? null : Eval(sl.Stop, scope),
-                        sl.Step == null ? null : Eval(sl.Step, scope));
+                    return Built(Slice(obj, sl.Start == null ? null : Eval(sl.Start, scope), sl.Stop == null ? null : Eval(sl.Stop, scope),
+                        sl.Step == null ? null : Eval(sl.Step, scope)));
                 return GetItem(obj, Eval(gi.Key, scope));
             }
             case SliceExpr: throw new TemplateException($"line {expr.Line}: slice outside of subscript");
@@ -221,20 +261,21 @@ public sealed class JinjaRenderer
                 var fn = Eval(call.Fn, scope);
                 var args = call.Args.Select(a => Eval(a, scope)).ToList();
                 var kwargs = call.Kwargs.Select(k => new KeyValuePair<string, object?>(k.Name, Eval(k.Value, scope))).ToList();
-                return CallValue(fn, args, kwargs);
+                return Built(CallValue(fn, args, kwargs));
             }
             case FilterExpr f:
             {
                 var value = Eval(f.Value, scope);
                 var args = f.Args.Select(a => Eval(a, scope)).ToList();
                 var kwargs = f.Kwargs.Select(k => new KeyValuePair<string, object?>(k.Name, Eval(k.Value, scope))).ToList();
-                return JinjaBuiltins.ApplyFilter(this, f.Name, value, args, kwargs);
+                var result = JinjaFilters.Apply(this, f.Name, value, new JinjaArgs(args, kwargs));
+                return ReferenceEquals(result, value) ? result : Built(result);
             }
             case TestExpr t:
             {
                 var value = Eval(t.Value, scope);
                 var args = t.Args.Select(a => Eval(a, scope)).ToList();
-                bool r = JinjaBuiltins.ApplyTest(this, t.Name, value, args, scope);
+                bool r = JinjaTests.Apply(t.Name, value, args);
                 return t.Negated ? !r : r;
             }
             case BinaryExpr bin:
@@ -294,16 +335,21 @@ public sealed class JinjaRenderer
             case CondExpr ce:
                 return Py.Truthy(Eval(ce.Test, scope)) ? Eval(ce.Then, scope)
                     : ce.Else != null ? Eval(ce.Else, scope) : new JinjaUndefined("the inline if-expression evaluated to false and no else section was defined");
-            case ListExpr le: return le.Items.Select(i => Eval(i, scope)).ToList();
-            case TupleExpr te: return te.Items.Select(i => Eval(i, scope)).ToArray();
+            case ListExpr le: return Built(le.Items.Select(i => Eval(i, scope)).ToList());
+            case TupleExpr te: return Built(te.Items.Select(i => Eval(i, scope)).ToArray());
             case DictExpr de:
             {
+                _budget.Collection(de.Items.Count);
                 var d = new JinjaDict();
                 foreach (var (k, val) in de.Items) d[Eval(k, scope) ?? throw new TemplateException("None as a dict key is not supported")] = Eval(val, scope);
                 return d;
             }
             case ConcatExpr cc:
-                return string.Concat(cc.Parts.Select(p => Py.Str(Eval(p, scope))));
+            {
+                var parts = cc.Parts.Select(p => Py.Str(Eval(p, scope))).ToList();
+                _budget.String(parts.Sum(p => (long)p.Length));
+                return string.Concat(parts);
+            }
             default:
                 throw new TemplateException($"line {expr.Line}: unsupported expression {expr.GetType().Name}");
         }
@@ -315,14 +361,12 @@ public sealed class JinjaRenderer
         {
             case JinjaUndefined: return new JinjaUndefined(name);
             case JinjaDict d:
-                if (JinjaBuiltins.IsDictMethod(name)) return new JinjaBoundMethod(d, name);
+                if (JinjaMethods.Has(d, name)) return new JinjaBoundMethod(d, name);
                 return d.TryGetValue(name, out var v) ? v : new JinjaUndefined(name);
             case JinjaNamespace ns: return ns.Attributes.TryGetValue(name, out var nv) ? nv : new JinjaUndefined(name);
             case JinjaLoop loop: return loop.Get(name);
             case JinjaRecursiveLoop rl: return rl.Loop.Get(name);
-            case string s when JinjaBuiltins.IsStringMethod(name): return new JinjaBoundMethod(s, name);
-            case List<object?> l when JinjaBuiltins.IsListMethod(name): return new JinjaBoundMethod(l, name);
-            case object?[] t when name is "index" or "count": return new JinjaBoundMethod(t, name);
+            case string or List<object?> or object?[] when JinjaMethods.Has(obj, name): return new JinjaBoundMethod(obj, name);
             default: return new JinjaUndefined(name);
         }
     }
@@ -344,6 +388,11 @@ public sealed class JinjaRenderer
             }
             case string s when key is long idx:
             {
+                if (Py.IsSimple(s))
+                {
+                    long at = idx < 0 ? idx + s.Length : idx;
+                    return at >= 0 && at < s.Length ? s[(int)at].ToString() : new JinjaUndefined($"index {key}");
+                }
                 var chars = Py.Chars(s);
                 long i = idx < 0 ? idx + chars.Count : idx;
                 return i >= 0 && i < chars.Count ? chars[(int)i] : new JinjaUndefined($"index {key}");
@@ -355,6 +404,12 @@ public sealed class JinjaRenderer
 
     public static object? Slice(object? obj, object? start, object? stop, object? step)
     {
+        if (obj is string text && Py.IsSimple(text) && (step is null || ToIndex(step) == 1))
+        {
+            long len = text.Length;
+            long from = start is null ? 0 : Clamp(ToIndex(start), len, 0, len), to = stop is null ? len : Clamp(ToIndex(stop), len, 0, len);
+            return to > from ? text.Substring((int)from, (int)(to - from)) : "";
+        }
         IReadOnlyList<object?> seq = obj switch
         {
             string s => Py.Chars(s).Cast<object?>().ToList(),
@@ -403,18 +458,18 @@ public sealed class JinjaRenderer
 
     public object? CallValue(object? fn, List<object?> args, List<KeyValuePair<string, object?>> kwargs)
     {
-        if (++_depth > 200) throw new TemplateException("maximum recursion depth exceeded");
+        _budget.EnterCall();
         try
         {
             return fn switch
             {
                 IJinjaCallable c => c.Call(this, args, kwargs),
-                JinjaBoundMethod m => JinjaBuiltins.CallMethod(this, m, args, kwargs),
+                JinjaBoundMethod m => JinjaMethods.Call(m, new JinjaArgs(args, kwargs)),
                 JinjaUndefined u => throw new TemplateException($"'{u.Name}' is undefined"),
                 _ => throw new TemplateException($"'{Py.TypeName(fn)}' object is not callable"),
             };
         }
-        finally { _depth--; }
+        finally { _budget.ExitCall(); }
     }
 
     /// <summary>A {% macro %}: called with positional and keyword arguments, renders its body in a fresh scope.</summary>

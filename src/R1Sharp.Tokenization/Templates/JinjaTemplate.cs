@@ -7,11 +7,14 @@ namespace R1Sharp.Tokenization.Templates;
 public sealed class JinjaTemplate
 {
     private readonly List<JinjaNode> _body;
+    private readonly TemplateLimits _limits;
 
     public JinjaTemplate(string source, JinjaOptions? options = null)
     {
+        options ??= JinjaOptions.Transformers;
         Source = source;
-        _body = JinjaParser.Parse(source, options ?? JinjaOptions.Transformers);
+        _limits = options.Limits;
+        _body = JinjaParser.Parse(source, options);
     }
 
     public string Source { get; }
@@ -22,14 +25,15 @@ public sealed class JinjaTemplate
     public string Render(IReadOnlyDictionary<string, object?> variables)
     {
         var root = new JinjaScope(null);
-        JinjaBuiltins.AddGlobals(root, Clock);
+        JinjaGlobals.AddTo(root, Clock);
         var context = new JinjaScope(root);
         foreach (var kv in variables) context.Set(kv.Key, ToValue(kv.Value));
         try
         {
-            return new JinjaRenderer(context).Render(_body);
+            return new JinjaRenderer(context, _limits).Render(_body);
         }
         catch (InvalidCastException ex) { throw new TemplateException("template error: " + ex.Message, ex); }
+        catch (OverflowException ex) { throw new TemplateException("template error: an integer beyond 64 bits", ex); }
     }
 
     /// <summary>Converts .NET values (strings, numbers, bools, lists, dictionaries, JsonElement) to template values.</summary>

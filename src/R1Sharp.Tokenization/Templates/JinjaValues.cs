@@ -60,9 +60,7 @@ public sealed class JinjaLoop
         "depth0" => (long)Depth0,
         "previtem" => Index0 > 0 ? Items[Index0 - 1] : new JinjaUndefined("there is no previous item"),
         "nextitem" => Index0 < Length - 1 ? Items[Index0 + 1] : new JinjaUndefined("there is no next item"),
-        "cycle" => new JinjaBoundMethod(this, "cycle"),
-        "changed" => new JinjaBoundMethod(this, "changed"),
-        _ => new JinjaUndefined(name),
+        _ => JinjaMethods.Has(this, name) ? new JinjaBoundMethod(this, name) : new JinjaUndefined(name),
     };
 
     internal List<object?>? LastChanged;

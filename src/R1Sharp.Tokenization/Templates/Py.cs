@@ -51,23 +51,25 @@ public static class Py
     public static string Repr(object? v)
     {
         var sb = new StringBuilder();
-        AppendRepr(sb, v);
+        AppendRepr(sb, v, 0);
         return sb.ToString();
     }
 
-    private static void AppendRepr(StringBuilder sb, object? v)
+    private static void AppendRepr(StringBuilder sb, object? v, int level)
     {
+        var budget = TemplateBudget.Current;
+        budget?.Nesting(level);
         switch (v)
         {
             case string s: AppendStringRepr(sb, s); break;
             case List<object?> list:
                 sb.Append('[');
-                for (int i = 0; i < list.Count; i++) { if (i > 0) sb.Append(", "); AppendRepr(sb, list[i]); }
+                for (int i = 0; i < list.Count; i++) { if (i > 0) sb.Append(", "); AppendRepr(sb, list[i], level + 1); }
                 sb.Append(']');
                 break;
             case object?[] tuple:
                 sb.Append('(');
-                for (int i = 0; i < tuple.Length; i++) { if (i > 0) sb.Append(", "); AppendRepr(sb, tuple[i]); }
+                for (int i = 0; i < tuple.Length; i++) { if (i > 0) sb.Append(", "); AppendRepr(sb, tuple[i], level + 1); }
                 if (tuple.Length == 1) sb.Append(',');
                 sb.Append(')');
                 break;
@@ -78,7 +80,7 @@ public static class Py
                 {
                     if (!first) sb.Append(", ");
                     first = false;
-                    AppendRepr(sb, kv.Key); sb.Append(": "); AppendRepr(sb, kv.Value);
+                    AppendRepr(sb, kv.Key, level + 1); sb.Append(": "); AppendRepr(sb, kv.Value, level + 1);
                 }
                 sb.Append('}');
                 break;
@@ -89,14 +91,25 @@ public static class Py
                 {
                     if (!f2) sb.Append(", ");
                     f2 = false;
-                    AppendStringRepr(sb, kv.Key); sb.Append(": "); AppendRepr(sb, kv.Value);
+                    AppendStringRepr(sb, kv.Key); sb.Append(": "); AppendRepr(sb, kv.Value, level + 1);
                 }
                 sb.Append("}>");
                 break;
             case JinjaUndefined: break; // jinja2: str(Undefined) == ""; repr is not reachable from templates in practice
-            default: sb.Append(Str(v)); break;
+            case null or bool or long or double: sb.Append(Str(v)); break;
+            default: sb.Append(ObjectRepr(v)); break;
         }
+        budget?.Building(sb.Length);
     }
+
+    /// <summary>What Python prints for functions, methods and other objects (without the memory address).</summary>
+    private static string ObjectRepr(object v) => v switch
+    {
+        JinjaBoundMethod m => $"<built-in method {m.Name} of {TypeName(m.Target)} object>",
+        IJinjaCallable => "<function>",
+        JinjaLoop or JinjaRenderer.JinjaRecursiveLoop => "<LoopContext>",
+        _ => $"<{TypeName(v)} object>",
+    };
 
     /// <summary>Python's repr of a str: single quotes unless the text has ' and no ".</summary>
     private static void AppendStringRepr(StringBuilder sb, string s)
@@ -163,9 +176,12 @@ public static class Py
 
     private static long ToLong(object v) => v switch { long l => l, bool b => b ? 1 : 0, _ => throw new InvalidCastException() };
 
-    public static bool AreEqual(object? a, object? b)
+    public static bool AreEqual(object? a, object? b) => AreEqual(a, b, 0);
+
+    private static bool AreEqual(object? a, object? b, int level)
     {
         if (a is null || b is null) return a is null && b is null;
+        TemplateBudget.Current?.Nesting(level);
         if (a is JinjaUndefined || b is JinjaUndefined) return a is JinjaUndefined && b is JinjaUndefined;
         if (IsNumber(a) && IsNumber(b))
         {
@@ -173,28 +189,31 @@ public static class Py
             return ToLong(a) == ToLong(b);
         }
         if (a is string sa) return b is string sb && string.Equals(sa, sb, StringComparison.Ordinal);
-        if (a is List<object?> la) return b is List<object?> lb && SeqEqual(la, lb);
-        if (a is object?[] ta) return b is object?[] tb && SeqEqual(ta, tb);
+        if (a is List<object?> la) return b is List<object?> lb && SeqEqual(la, lb, level);
+        if (a is object?[] ta) return b is object?[] tb && SeqEqual(ta, tb, level);
         if (a is JinjaDict da)
         {
             if (b is not JinjaDict db || da.Count != db.Count) return false;
             foreach (var kv in da)
-                if (!db.TryGetValue(kv.Key, out var ov) || !AreEqual(kv.Value, ov)) return false;
+                if (!db.TryGetValue(kv.Key, out var ov) || !AreEqual(kv.Value, ov, level + 1)) return false;
             return true;
         }
         return ReferenceEquals(a, b) || a.Equals(b);
     }
 
-    private static bool SeqEqual(IList<object?> a, IList<object?> b)
+    private static bool SeqEqual(IList<object?> a, IList<object?> b, int level)
     {
         if (a.Count != b.Count) return false;
-        for (int i = 0; i < a.Count; i++) if (!AreEqual(a[i], b[i])) return false;
+        for (int i = 0; i < a.Count; i++) if (!AreEqual(a[i], b[i], level + 1)) return false;
         return true;
     }
 
     /// <summary>Python's ordering (&lt; &gt; etc.): numbers, strings (by code point), lists/tuples lexicographically.</summary>
-    public static int Compare(object? a, object? b, string op)
+    public static int Compare(object? a, object? b, string op) => Compare(a, b, op, 0);
+
+    private static int Compare(object? a, object? b, string op, int level)
     {
+        TemplateBudget.Current?.Nesting(level);
         if (a is not null && b is not null && IsNumber(a) && IsNumber(b))
         {
             if (a is double || b is double) return ToDouble(a).CompareTo(ToDouble(b));
@@ -205,8 +224,8 @@ public static class Py
         {
             for (int i = 0; i < Math.Min(la.Count, lb.Count); i++)
             {
-                if (AreEqual(la[i], lb[i])) continue;
-                return Compare(la[i], lb[i], op);
+                if (AreEqual(la[i], lb[i], level + 1)) continue;
+                return Compare(la[i], lb[i], op, level + 1);
             }
             return la.Count.CompareTo(lb.Count);
         }
@@ -238,6 +257,7 @@ public static class Py
     /// <summary>The code points of a string as separate strings (Python indexes str by code point).</summary>
     public static List<string> Chars(string s)
     {
+        TemplateBudget.Current?.Collection(s.Length);
         var list = new List<string>(s.Length);
         for (int i = 0; i < s.Length;)
         {
@@ -248,15 +268,22 @@ public static class Py
         return list;
     }
 
-    private static bool HasSurrogates(string s)
+    /// <summary>True when every char is a code point of its own (no surrogates), so char indexes are Python's indexes.</summary>
+    public static bool IsSimple(string s) => s.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0;
+
+    private static long CodePoints(string s)
     {
-        foreach (char c in s) if (char.IsSurrogate(c)) return true;
-        return false;
+        long n = 0;
+        for (int i = 0; i < s.Length; i += ConvertToUtf32OrSelfLength(s, i)) n++;
+        return n;
     }
+
+    private static int ConvertToUtf32OrSelfLength(string s, int i) =>
+        char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]) ? 2 : 1;
 
     public static long Len(object? v) => v switch
     {
-        string s => HasSurrogates(s) ? Chars(s).Count : s.Length,
+        string s => IsSimple(s) ? s.Length : CodePoints(s),
         System.Collections.ICollection c => c.Count,
         JinjaUndefined => 0,
         _ => throw new TemplateException($"object of type '{TypeName(v)}' has no len()"),
@@ -295,21 +322,25 @@ public static class Py
         switch (op)
         {
             case "+":
-                if (a is string s1 && b is string s2) return s1 + s2;
-                if (a is List<object?> l1 && b is List<object?> l2) return new List<object?>(l1.Concat(l2));
-                if (a is object?[] t1 && b is object?[] t2) return t1.Concat(t2).ToArray();
-                if (IsNumber(a) && IsNumber(b)) return a is double || b is double ? (object)(ToDouble(a!) + ToDouble(b!)) : (object)(ToLong(a!) + ToLong(b!));
+                if (a is string s1 && b is string s2) { TemplateBudget.Current?.String((long)s1.Length + s2.Length); return s1 + s2; }
+                if (a is List<object?> l1 && b is List<object?> l2) { TemplateBudget.Current?.Collection((long)l1.Count + l2.Count); return new List<object?>(l1.Concat(l2)); }
+                if (a is object?[] t1 && b is object?[] t2) { TemplateBudget.Current?.Collection((long)t1.Length + t2.Length); return t1.Concat(t2).ToArray(); }
+                if (IsNumber(a) && IsNumber(b)) return a is double || b is double ? (object)(ToDouble(a!) + ToDouble(b!)) : (object)checked(ToLong(a!) + ToLong(b!));
                 throw a is string || b is string
                     ? (a is JinjaUndefined || b is JinjaUndefined ? Unsupported(op, a, b) : new TemplateException($"can only concatenate str (not \"{TypeName(a is string ? b : a)}\") to str"))
                     : Unsupported(op, a, b);
             case "-":
-                if (IsNumber(a) && IsNumber(b)) return a is double || b is double ? (object)(ToDouble(a!) - ToDouble(b!)) : (object)(ToLong(a!) - ToLong(b!));
+                if (IsNumber(a) && IsNumber(b)) return a is double || b is double ? (object)(ToDouble(a!) - ToDouble(b!)) : (object)checked(ToLong(a!) - ToLong(b!));
                 throw Unsupported(op, a, b);
             case "*":
-                if (IsNumber(a) && IsNumber(b)) return a is double || b is double ? (object)(ToDouble(a!) * ToDouble(b!)) : (object)(ToLong(a!) * ToLong(b!));
+                if (IsNumber(a) && IsNumber(b)) return a is double || b is double ? (object)(ToDouble(a!) * ToDouble(b!)) : (object)checked(ToLong(a!) * ToLong(b!));
                 if (a is string rs && b is long or bool) return Repeat(rs, ToLong(b!));
                 if (b is string rs2 && a is long or bool) return Repeat(rs2, ToLong(a!));
-                if (a is List<object?> rl && b is long n1) return Enumerable.Repeat(rl, (int)Math.Max(0, n1)).SelectMany(x => x).ToList();
+                if (a is List<object?> rl && b is long n1)
+                {
+                    TemplateBudget.Current?.Collection(Times(rl.Count, n1));
+                    return Enumerable.Repeat(rl, (int)Math.Max(0, n1)).SelectMany(x => x).ToList();
+                }
                 throw Unsupported(op, a, b);
             case "/":
                 if (IsNumber(a) && IsNumber(b))
@@ -352,17 +383,17 @@ public static class Py
                     if (r != 0 && (r < 0) != (yi < 0)) r += yi;
                     return r;
                 }
-                if (a is string fmt) return PercentFormat(fmt, b);
+                if (a is string fmt)
+                {
+                    string formatted = PercentFormat(fmt, b);
+                    TemplateBudget.Current?.String(formatted.Length);
+                    return formatted;
+                }
                 throw Unsupported(op, a, b);
             case "**":
                 if (IsNumber(a) && IsNumber(b))
                 {
-                    if (a is not double && b is not double && ToLong(b!) >= 0)
-                    {
-                        long bas = ToLong(a!), e = ToLong(b!), res = 1;
-                        for (long i = 0; i < e; i++) res *= bas;
-                        return res;
-                    }
+                    if (a is not double && b is not double && ToLong(b!) >= 0) return IntPow(ToLong(a!), ToLong(b!));
                     return Math.Pow(ToDouble(a!), ToDouble(b!));
                 }
                 throw Unsupported(op, a, b);
@@ -371,7 +402,38 @@ public static class Py
         }
     }
 
-    private static string Repeat(string s, long n) => n <= 0 ? "" : new StringBuilder(s.Length * (int)n).Insert(0, s, (int)n).ToString();
+    private static string Repeat(string s, long n)
+    {
+        if (n <= 0 || s.Length == 0) return "";
+        long length = Times(s.Length, n);
+        TemplateBudget.Current?.String(length);
+        if (length > int.MaxValue) throw new TemplateException($"template error: a string of {length:N0} characters is too long");
+        return string.Create((int)length, s, static (span, unit) =>
+        {
+            unit.CopyTo(span);
+            for (int filled = unit.Length; filled < span.Length; filled *= 2)
+                span[..Math.Min(filled, span.Length - filled)].CopyTo(span[filled..]);
+        });
+    }
+
+    /// <summary>count * n, saturating at long.MaxValue (sizes compared against limits).</summary>
+    private static long Times(long count, long n) => n <= 0 ? 0 : count == 0 ? 0 : n > long.MaxValue / count ? long.MaxValue : count * n;
+
+    /// <summary>Integer power by squaring; beyond 64 bits (where Python switches to big integers) it is an error.</summary>
+    private static long IntPow(long bas, long e)
+    {
+        long result = 1;
+        checked
+        {
+            while (e > 0)
+            {
+                if ((e & 1) != 0) result *= bas;
+                e >>= 1;
+                if (e > 0) bas *= bas;
+            }
+        }
+        return result;
+    }
 
     /// <summary>printf-style <c>'%s' % x</c> for %s, %d, %r, %%.</summary>
     private static string PercentFormat(string fmt, object? args)
@@ -387,6 +449,7 @@ public static class Py
             if (c == '%') { sb.Append('%'); continue; }
             if (k >= items.Length) throw new TemplateException("not enough arguments for format string");
             object? v = items[k++];
+            TemplateBudget.Current?.Building(sb.Length);
             sb.Append(c switch
             {
                 's' => Str(v),

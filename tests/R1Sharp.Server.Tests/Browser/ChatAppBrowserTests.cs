@@ -258,7 +258,10 @@ public sealed class ChatAppBrowserTests(BrowserSession session) : IClassFixture<
             "\\(n^2 + 2n + 1 = (n+1)^2\\).\n\nA quick check in Python:\n\n",
             "```python\ndef odd_sum(n):\n    return sum(2 * k - 1 for k in range(1, n + 1))\n\nassert all(odd_sum(n) == n * n for n in range(100))\n```\n",
         ];
-        var outDir = Path.Combine(R1Sharp.TestSupport.Fixtures.RepoRoot, "docs", "screenshots");
+        // The tracked screenshots in docs/ change only when asked (R1_UPDATE_SCREENSHOTS=1); otherwise they go to artifacts/.
+        var outDir = Environment.GetEnvironmentVariable("R1_UPDATE_SCREENSHOTS") == "1"
+            ? Path.Combine(R1Sharp.TestSupport.Fixtures.RepoRoot, "docs", "screenshots")
+            : Path.Combine(R1Sharp.TestSupport.Fixtures.RepoRoot, "artifacts", "screenshots");
         Directory.CreateDirectory(outDir);
 
         var (context, page, errors) = await session.NewPageAsync();
