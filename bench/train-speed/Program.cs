@@ -5,6 +5,7 @@
 using System.Diagnostics;
 using R1Sharp.Numerics;
 using R1Sharp.Numerics.Kernels;
+using R1Sharp.Models;
 using R1Sharp.Training;
 using R1Sharp.Training.Data;
 
@@ -15,13 +16,10 @@ for (int i = 0; i + 1 < args.Length; i += 2)
     else if (args[i] == "--steps") steps = int.Parse(args[i + 1]);
 }
 const int B = 8, T = 256;
-var shape = new ModelShape
-{
-    Architecture = "qwen2", VocabSize = 1024, EmbeddingLength = 384, LayerCount = 6, HeadCount = 6, KvHeadCount = 2,
-    FeedForwardLength = 1024, ContextLength = 512, QkvBias = true, TiedOutput = false,
-};
+var config = ModelConfig.Dense("qwen2", vocabSize: 1024, embeddingLength: 384, layerCount: 6, headCount: 6, headCountKv: 2,
+    feedForwardLength: 1024, contextLength: 512, qkvBias: true);
 using var pool = new ComputePool(threads) { SpinIterations = 0 }; // as r1 train: long loops, idle threads sleep
-using var model = new TrainableModel(shape, pool);
+using var model = new TrainableModel(config, pool);
 var rng = new Xoshiro256StarStar(1);
 foreach (var t in model.Parameters.Tensors)
 {
@@ -31,7 +29,7 @@ foreach (var t in model.Parameters.Tensors)
 }
 using var opt = new AdamW(model.Parameters, new AdamWOptions(), pool);
 var rows = Enumerable.Range(0, B).Select(_ => new TrainingExample(Enumerable.Range(0, T + 1).Select(_ => rng.NextInt(1024)).ToArray(), null)).ToList();
-Console.WriteLine($"R1Sharp: params {shape.ParameterCount}, batch {B}x{T}, {threads} threads, Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
+Console.WriteLine($"R1Sharp: params {model.ParameterCount}, batch {B}x{T}, {threads} threads, Vector512 {System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated}");
 var times = new List<double>();
 var profile = new KernelProfile();
 double fwdBwd = 0, adam = 0;

@@ -21,7 +21,7 @@ public enum CountdownVerdict
     WrongValue,
 }
 
-/// <summary>The outcome of <see cref="CountdownVerifier.Check"/>: the verdict, the value when the expression could be
+/// <summary>The outcome of <see cref="CountdownVerifier.Check(string, CountdownPuzzle, bool)"/>: the verdict, the value when the expression could be
 /// evaluated (numerator/denominator, exact) and a one-line reason.</summary>
 public sealed record CountdownCheck(CountdownVerdict Verdict, BigInteger? Numerator, BigInteger? Denominator, string Reason)
 {

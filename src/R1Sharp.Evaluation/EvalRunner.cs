@@ -19,6 +19,9 @@ public sealed record EvalOptions
     public int K { get; init; } = 4;
     /// <summary>Append the R1 paper's "put your final answer within \boxed{}" to GSM8K and MATH prompts.</summary>
     public bool AddInstruction { get; init; } = true;
+    /// <summary>Problems sampled at the same time (a remote endpoint serves many requests at once); results keep the
+    /// data's order.</summary>
+    public int ProblemsInFlight { get; init; } = 1;
 }
 
 public sealed record SampleResult(string? Extracted, bool Correct, int ReasoningTokens, int AnswerTokens, bool Finished);
@@ -81,20 +84,41 @@ public static class EvalRunner
                                  Action<int, int, double>? progress = null, CancellationToken cancellationToken = default)
     {
         if (options.K < 1) throw new ArgumentOutOfRangeException(nameof(options), "k must be at least 1");
+        if (options.ProblemsInFlight < 1) throw new ArgumentOutOfRangeException(nameof(options), "problems in flight must be at least 1");
         var sw = Stopwatch.StartNew();
-        var results = new List<ProblemResult>(items.Count);
+        var slots = new ProblemResult?[items.Count];
+        int done = 0;
         double pass1Sum = 0;
-        foreach (var item in items)
+        var gate = new object();
+        void One(int i)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var item = items[i];
             var completions = source.Complete(item.Prompt(options.AddInstruction), options.K, cancellationToken);
             if (completions.Count != options.K)
                 throw new InvalidOperationException($"the model returned {completions.Count} samples, expected {options.K}");
             var r = Score(item, completions);
-            results.Add(r);
-            pass1Sum += r.Pass1;
-            progress?.Invoke(results.Count, items.Count, pass1Sum / results.Count);
+            lock (gate)
+            {
+                slots[i] = r;
+                pass1Sum += r.Pass1;
+                progress?.Invoke(++done, items.Count, pass1Sum / done);
+            }
         }
+        if (options.ProblemsInFlight == 1)
+            for (int i = 0; i < items.Count; i++) One(i); // in order: a local source's seeds follow the call order
+        else
+        {
+            try
+            {
+                Parallel.For(0, items.Count, new ParallelOptions { MaxDegreeOfParallelism = options.ProblemsInFlight, CancellationToken = cancellationToken }, One);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
+        }
+        var results = slots.Select(r => r!).ToList();
         return Summarize(results, options.K, sw.Elapsed);
     }
 }

@@ -4,10 +4,15 @@ namespace R1Sharp.Inference;
 /// name, in a `models/` folder next to or above the executable).</summary>
 public static class DefaultModel
 {
+    /// <summary>The environment variable naming the default model file.</summary>
     public const string EnvironmentVariable = "R1_MODEL";
 
+    /// <summary>The model file to run, searching for a bundled one from the app's directory.</summary>
     public static string Resolve(string? path) => Resolve(path, AppContext.BaseDirectory);
 
+    /// <summary>The model file to run: <paramref name="path"/> when given, else $R1_MODEL, else the first
+    /// <c>models/*.gguf</c> (by name) in <paramref name="startDirectory"/> or a folder above it. Throws
+    /// <see cref="FileNotFoundException"/> with a one-line reason when there is none.</summary>
     public static string Resolve(string? path, string startDirectory)
     {
         if (!string.IsNullOrWhiteSpace(path))

@@ -25,11 +25,17 @@ public sealed class LoadedModel : IDisposable
         Name = file.GetString("general.name") is { Length: > 0 } n ? n : System.IO.Path.GetFileNameWithoutExtension(path);
     }
 
+    /// <summary>The GGUF file's full path.</summary>
     public string Path { get; }
+    /// <summary>GGUF <c>general.name</c>, else the file name without extension.</summary>
     public string Name { get; }
+    /// <summary>The memory-mapped file (the weights are read from it).</summary>
     public GgufFile File { get; }
+    /// <summary>The network.</summary>
     public ILanguageModel Model { get; }
+    /// <summary>The model's tokenizer.</summary>
     public Tokenizer Tokenizer { get; }
+    /// <summary>The file's chat template, or <see cref="FallbackTemplate"/>.</summary>
     public ChatTemplate Template { get; }
 
     /// <summary>Opens and loads a GGUF model. Errors (missing file, malformed GGUF, unsupported architecture) carry a clear message.</summary>
@@ -56,6 +62,7 @@ public sealed class LoadedModel : IDisposable
         }
     }
 
+    /// <summary>Frees the network and unmaps the file.</summary>
     public void Dispose()
     {
         Model.Dispose();

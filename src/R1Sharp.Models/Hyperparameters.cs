@@ -73,10 +73,10 @@ public sealed class Hyperparameters(GgufFile file, string architecture)
     /// <summary>block_count, which must be the number of layers the tensors hold.</summary>
     public int LayerCount()
     {
-        int count = Int("block_count", 1, MaxLayers);
+        int count = Int(ModelConfig.BlockCountKey, 1, MaxLayers);
         int inFile = LayersInFile(file);
         if (count != inFile)
-            throw Error("block_count", $"is {count} but the file has tensors for {inFile} layers");
+            throw Error(ModelConfig.BlockCountKey, $"is {count} but the file has tensors for {inFile} layers");
         return count;
     }
 
@@ -95,7 +95,7 @@ public sealed class Hyperparameters(GgufFile file, string architecture)
             if (fromTokens is int n && n > vocab)
                 throw new ModelFormatException(file.Path, $"tokenizer.ggml.tokens has {n:N0} tokens but token_embd.weight only {vocab:N0} rows");
         }
-        else vocab = file.Has($"{architecture}.vocab_size") ? Int("vocab_size", 1, MaxVocabulary)
+        else vocab = file.Has($"{architecture}.{ModelConfig.VocabSizeKey}") ? Int(ModelConfig.VocabSizeKey, 1, MaxVocabulary)
             : fromTokens ?? throw new ModelFormatException(file.Path, "cannot tell the vocabulary size (no token_embd.weight, vocab_size or tokenizer.ggml.tokens)");
         return vocab;
     }

@@ -1,5 +1,6 @@
 using R1Sharp.Models.Dense;
 using R1Sharp.Gguf;
+using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Models;
 
@@ -26,4 +27,15 @@ public static class ModelLoader
                 $"unsupported architecture {MessageText.Quote(arch)} (supported: {string.Join(", ", SupportedArchitectures)})"),
         };
     }
+
+    /// <summary>
+    /// A dense (qwen2/llama) model that computes directly on float32 <paramref name="tensors"/> someone else owns, by
+    /// their GGUF names and dims (a trainer's parameter slab): no copy, so after the owner changes the values (an
+    /// optimizer step) the next <see cref="ILanguageModel.Forward"/> uses the new ones (tell an engine that caches KV
+    /// to forget it then). The tensors must outlive the model; it runs on <paramref name="pool"/>, which it does not
+    /// dispose. Throws <see cref="ModelFormatException"/> for a missing, unknown or misshapen tensor.
+    /// </summary>
+    public static ILanguageModel OverFloat32(ModelConfig config, IReadOnlyDictionary<string, Float32Tensor> tensors,
+                                             ComputePool pool, int maxBatchTokens = 512) =>
+        DenseTransformer.OverFloat32(config, tensors, pool, maxBatchTokens);
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace R1Sharp.Models;
 
 /// <summary>A 64-byte aligned block of unmanaged floats (KV caches, scratch slabs): no GC pressure, a stable pointer.</summary>
-public sealed unsafe class NativeBuffer : IDisposable
+internal sealed unsafe class NativeBuffer : IDisposable
 {
     private float* _data;
 

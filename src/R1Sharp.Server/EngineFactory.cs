@@ -5,7 +5,7 @@ namespace R1Sharp.Server;
 
 /// <summary>Creates the batching engine for <see cref="ServerOptions"/>: the model file (or the default model) loaded by
 /// <see cref="BatchingEngine.Load"/>, the same loader as `r1 run/chat/eval`, with its slots, context and queue.</summary>
-public static class EngineFactory
+internal static class EngineFactory
 {
     public static IGenerationEngine Load(ServerOptions options) =>
         // No path: $R1_MODEL or the bundled models/*.gguf.

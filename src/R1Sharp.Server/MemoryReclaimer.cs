@@ -7,7 +7,7 @@ namespace R1Sharp.Server;
 /// request ends for a second, one aggressive full collection returns the free memory to the OS. The model's weights
 /// are memory-mapped or pinned, so the collection moves nothing big (a pause of milliseconds).
 /// </summary>
-public sealed class MemoryReclaimer : IDisposable
+internal sealed class MemoryReclaimer : IDisposable
 {
     public const int LargeBodyBytes = 1 << 20;
     private static readonly TimeSpan Calm = TimeSpan.FromSeconds(1);

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using R1Sharp.Inference.Batching;
 using R1Sharp.Server.Api;
 using R1Sharp.Server.Conversations;
+using R1Sharp.Server.Ollama;
 
 namespace R1Sharp.Server;
 
@@ -55,6 +56,7 @@ public static class R1Server
         app.MapModels();
         app.MapChatCompletions();
         app.MapCompletions();
+        app.MapOllama();                                // Ollama's API under /api (tags, show, ps, version, chat, generate)
         app.MapTokenize();
         app.MapMetrics();
         app.MapConversations(options.DataDir);          // the chat web app at / and its conversation store at /api

@@ -16,6 +16,7 @@ public sealed class StreamingDecoder
 
     public StreamingDecoder(Tokenizer tokenizer) : this(tokenizer, skipSpecial: false) { }
 
+    /// <param name="tokenizer">the vocabulary the tokens come from</param>
     /// <param name="skipSpecial">drop control tokens' text (as <see cref="Tokenizer.Decode"/> does)</param>
     public StreamingDecoder(Tokenizer tokenizer, bool skipSpecial)
     {

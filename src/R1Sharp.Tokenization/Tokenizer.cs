@@ -59,6 +59,12 @@ public sealed class Tokenizer
     /// <param name="types">token types, or null for all normal</param>
     /// <param name="merges">merge rules "left right", highest priority first</param>
     /// <param name="preTokenizer">a <c>tokenizer.ggml.pre</c> value</param>
+    /// <param name="bosId">beginning-of-sequence token id, if any</param>
+    /// <param name="eosId">end-of-sequence token id, if any</param>
+    /// <param name="eotId">end-of-turn token id, if any</param>
+    /// <param name="eomId">end-of-message token id, if any</param>
+    /// <param name="padId">padding token id, if any</param>
+    /// <param name="addBos">whether encoding a prompt adds BOS (null: only with the llama3 pre-tokenizer)</param>
     public Tokenizer(string[] tokens, TokenType[]? types, string[] merges, string? preTokenizer,
         int? bosId = null, int? eosId = null, int? eotId = null, int? eomId = null, int? padId = null, bool? addBos = null)
     {

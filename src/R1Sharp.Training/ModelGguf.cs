@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using R1Sharp.Gguf;
+using R1Sharp.Models;
 using R1Sharp.Numerics.Tensors;
 using R1Sharp.Numerics.Kernels;
 
@@ -12,7 +13,14 @@ public static unsafe class ModelGguf
     /// <paramref name="withGradients"/> is false: a frozen model for forward passes).</summary>
     public static TrainableModel Load(GgufFile file, ComputePool pool, bool withGradients = true)
     {
-        var model = new TrainableModel(ModelShape.FromGguf(file), pool, withGradients);
+        ModelConfig config;
+        try { config = ModelConfig.FromGguf(file); }
+        catch (ModelFormatException e) { throw new InvalidDataException(e.Message, e); }
+        if (file.TryGetTensor("rope_freqs.weight", out _))
+            throw new ArgumentException($"{Path.GetFileName(file.Path)}: llama-3 rope frequency factors (rope_freqs.weight) are not supported for training");
+        TrainableModel model;
+        try { model = new TrainableModel(config, pool, withGradients); }
+        catch (ArgumentException e) { throw new ArgumentException($"{Path.GetFileName(file.Path)}: {e.Message}", e); }
         try { ReadInto(file, model.Parameters, prefix: ""); }
         catch { model.Dispose(); throw; }
         return model;

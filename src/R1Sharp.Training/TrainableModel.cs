@@ -2,6 +2,8 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using R1Sharp.Training.Kernels;
 using R1Sharp.Numerics.Kernels;
+using R1Sharp.Numerics.Layers;
+using R1Sharp.Models;
 
 namespace R1Sharp.Training;
 
@@ -31,7 +33,7 @@ public sealed unsafe class TrainableModel : IDisposable
     private TensorSlab? _activations;
     private SlabTensor _final = null!, _lnf = null!, _rstdf = null!, _logits = null!, _rowLosses = null!;
     private SlabTensor _dResid = null!, _dLn = null!, _dQ = null!, _dK = null!, _dV = null!, _dAttY = null!, _dGate = null!, _dUp = null!, _dH = null!, _attScratch = null!, _wT = null!;
-    private float* _ropeTable;
+    private float* _ropeCos, _ropeSin; // [ContextLength, head/2] angles per position
     private int* _tokens, _targets;
     private float* _weights;
     private int _b, _t; // shape of the last forward pass
@@ -39,7 +41,9 @@ public sealed unsafe class TrainableModel : IDisposable
     /// <summary>When set, wall time per kernel family is added to it (benchmarks).</summary>
     public KernelProfile? Profile { get; set; }
 
-    public ModelShape Shape { get; }
+    public ModelConfig Config { get; }
+    /// <summary>Number of trained values (the parameter slab without its alignment padding).</summary>
+    public long ParameterCount => Parameters.Tensors.Sum(t => t.Length);
     /// <summary>The threads the model's kernels run on (objectives computed outside the model use them too).</summary>
     public ComputePool Pool => _pool;
     public TensorSlab Parameters { get; }
@@ -49,10 +53,10 @@ public sealed unsafe class TrainableModel : IDisposable
 
     /// <param name="withGradients">false for a frozen model that only runs forward passes (GRPO's old and reference
     /// models): no gradient memory; <see cref="Backward"/> then throws.</param>
-    public TrainableModel(ModelShape shape, ComputePool pool, bool withGradients = true)
+    public TrainableModel(ModelConfig config, ComputePool pool, bool withGradients = true)
     {
-        shape.Validate();
-        Shape = shape;
+        CheckTrainable(config);
+        Config = config;
         _pool = pool;
         Parameters = new TensorSlab();
         Gradients = new TensorSlab();
@@ -60,16 +64,44 @@ public sealed unsafe class TrainableModel : IDisposable
         _gradLayers = Carve(Gradients);
         Parameters.Allocate();
         if (withGradients) Gradients.Allocate();
-        int half = shape.HeadDim / 2;
-        float[] table = Rope.Table(shape.ContextLength, shape.HeadDim, shape.RopeBase);
-        _ropeTable = (float*)NativeMemory.AlignedAlloc((nuint)(table.Length * sizeof(float)), 64);
-        table.CopyTo(new Span<float>(_ropeTable, shape.ContextLength * half * 2));
+        int half = config.KeyLength / 2;
+        _ropeCos = (float*)NativeMemory.AlignedAlloc((nuint)((long)config.ContextLength * half * sizeof(float)), 64);
+        _ropeSin = (float*)NativeMemory.AlignedAlloc((nuint)((long)config.ContextLength * half * sizeof(float)), 64);
+        for (int pos = 0; pos < config.ContextLength; pos++)
+            Rope.Angles(pos, config.KeyLength, config.RopeFreqBase, 1f, null, _ropeCos + (long)pos * half, _ropeSin + (long)pos * half);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> with a clear message if training cannot build the configuration:
+    /// the dense qwen2/llama layout with heads of embedding / heads, fully rotated, without rope scaling.</summary>
+    internal static void CheckTrainable(ModelConfig c)
+    {
+        if (c.Architecture is not ("qwen2" or "llama"))
+            throw new ArgumentException($"architecture '{c.Architecture}' is not supported for training (qwen2 or llama)");
+        if (c.VocabSize <= 0 || c.EmbeddingLength <= 0 || c.LayerCount <= 0 || c.HeadCount <= 0 || c.HeadCountKv <= 0 || c.FeedForwardLength <= 0 || c.ContextLength <= 1)
+            throw new ArgumentException("vocab_size, embedding_length, block_count, head_count, head_count_kv, feed_forward_length must be positive and context_length > 1");
+        if (c.EmbeddingLength % c.HeadCount != 0)
+            throw new ArgumentException($"embedding_length {c.EmbeddingLength} is not a multiple of head_count {c.HeadCount}");
+        if (c.HeadCount % c.HeadCountKv != 0)
+            throw new ArgumentException($"head_count {c.HeadCount} is not a multiple of head_count_kv {c.HeadCountKv}");
+        int head = c.EmbeddingLength / c.HeadCount;
+        if (c.KeyLength != head || c.ValueLength != head)
+            throw new ArgumentException($"key/value length {c.KeyLength}/{c.ValueLength} != embedding_length / head_count {head} is not supported for training");
+        if (c.RopeDimensionCount != head)
+            throw new ArgumentException($"partial rotary embeddings (rope.dimension_count {c.RopeDimensionCount} != head dim {head}) are not supported for training");
+        if (head % 2 != 0)
+            throw new ArgumentException($"head dimension {head} must be even for rotary embeddings");
+        if (c.RopeFreqScale != 1)
+            throw new ArgumentException("rope scaling is not supported for training");
+        if (c.RopeStyle != ModelConfig.RopeStyleFor(c.Architecture))
+            throw new ArgumentException($"rope style {c.RopeStyle} is not {c.Architecture}'s");
+        if (!(c.RmsEpsilon > 0) || !(c.RopeFreqBase > 1))
+            throw new ArgumentException("rms_eps must be > 0 and rope_freq_base > 1");
     }
 
     /// <summary>Parameter tensors in the order llama.cpp writes them.</summary>
     private Layer[] Carve(TensorSlab s)
     {
-        var sh = Shape;
+        var sh = Config;
         long c = sh.EmbeddingLength;
         s.Add("token_embd.weight", c, sh.VocabSize);
         s.Add("output_norm.weight", c);
@@ -79,17 +111,17 @@ public sealed unsafe class TrainableModel : IDisposable
         {
             string p = $"blk.{l}.";
             var attnNorm = s.Add(p + "attn_norm.weight", c);
-            var q = s.Add(p + "attn_q.weight", c, sh.QDim);
-            var k = s.Add(p + "attn_k.weight", c, sh.KvDim);
-            var v = s.Add(p + "attn_v.weight", c, sh.KvDim);
+            var q = s.Add(p + "attn_q.weight", c, sh.QueryDim);
+            var k = s.Add(p + "attn_k.weight", c, sh.KeyDim);
+            var v = s.Add(p + "attn_v.weight", c, sh.KeyDim);
             SlabTensor? qb = null, kb = null, vb = null;
             if (sh.QkvBias)
             {
-                qb = s.Add(p + "attn_q.bias", sh.QDim);
-                kb = s.Add(p + "attn_k.bias", sh.KvDim);
-                vb = s.Add(p + "attn_v.bias", sh.KvDim);
+                qb = s.Add(p + "attn_q.bias", sh.QueryDim);
+                kb = s.Add(p + "attn_k.bias", sh.KeyDim);
+                vb = s.Add(p + "attn_v.bias", sh.KeyDim);
             }
-            var o = s.Add(p + "attn_output.weight", sh.QDim, c);
+            var o = s.Add(p + "attn_output.weight", sh.QueryDim, c);
             var ffnNorm = s.Add(p + "ffn_norm.weight", c);
             var gate = s.Add(p + "ffn_gate.weight", c, sh.FeedForwardLength);
             var up = s.Add(p + "ffn_up.weight", c, sh.FeedForwardLength);
@@ -99,8 +131,20 @@ public sealed unsafe class TrainableModel : IDisposable
         return layers;
     }
 
-    private float* OutputWeight => Shape.TiedOutput ? Parameters["token_embd.weight"].Data : Parameters["output.weight"].Data;
-    private float* OutputGrad => Shape.TiedOutput ? Gradients["token_embd.weight"].Data : Gradients["output.weight"].Data;
+    /// <summary>
+    /// An inference model (for <c>BatchingEngine</c>: GRPO's rollouts) that computes on this model's parameters in
+    /// place, without a copy or a file: after an optimizer step its next forward pass sees the new values (call the
+    /// engine's <c>WeightsChanged</c> so it reuses no KV cached with the old ones). It runs on this model's
+    /// <see cref="Pool"/> and must be disposed before this model.
+    /// </summary>
+    public ILanguageModel CreateInferenceModel(int maxBatchTokens = 512)
+    {
+        var tensors = Parameters.Tensors.ToDictionary(t => t.Name, t => new Float32Tensor((nint)t.Data, t.Dims), StringComparer.Ordinal);
+        return ModelLoader.OverFloat32(Config, tensors, _pool, maxBatchTokens);
+    }
+
+    private float* OutputWeight => Config.TiedOutput ? Parameters["token_embd.weight"].Data : Parameters["output.weight"].Data;
+    private float* OutputGrad => Config.TiedOutput ? Gradients["token_embd.weight"].Data : Gradients["output.weight"].Data;
 
     /// <summary>Token ids of the batch, row-major [B, T] (fill before <see cref="Forward"/>).</summary>
     public Span<int> Tokens => new(_tokens, MaxBatch * MaxSeq);
@@ -110,17 +154,17 @@ public sealed unsafe class TrainableModel : IDisposable
     public Span<float> Weights => new(_weights, MaxBatch * MaxSeq);
     /// <summary>Logits of the last forward pass [B*T, V]; before <see cref="Backward"/> they must hold d loss / d logits
     /// (written by <see cref="Loss"/> when asked, or by another objective such as GRPO's).</summary>
-    public Span<float> Logits => new(_logits.Data, _b * _t * Shape.VocabSize);
+    public Span<float> Logits => new(_logits.Data, _b * _t * Config.VocabSize);
 
     /// <summary>Sizes the activations for batches up to <paramref name="batch"/> x <paramref name="seq"/> (allocates only when growing).</summary>
     public void EnsureCapacity(int batch, int seq)
     {
-        if (seq > Shape.ContextLength) throw new ArgumentException($"sequence of {seq} tokens is longer than the context ({Shape.ContextLength})");
+        if (seq > Config.ContextLength) throw new ArgumentException($"sequence of {seq} tokens is longer than the context ({Config.ContextLength})");
         if (batch <= MaxBatch && seq <= MaxSeq) return;
         batch = Math.Max(batch, MaxBatch);
         seq = Math.Max(seq, MaxSeq);
         FreeActivations();
-        var sh = Shape;
+        var sh = Config;
         long n = (long)batch * seq, c = sh.EmbeddingLength, f = sh.FeedForwardLength;
         var a = new TensorSlab();
         _acts = new LayerActs[sh.LayerCount];
@@ -130,8 +174,8 @@ public sealed unsafe class TrainableModel : IDisposable
             _acts[l] = new LayerActs
             {
                 Resid = a.Add(p + "resid", n * c), Ln1 = a.Add(p + "ln1", n * c), Rstd1 = a.Add(p + "rstd1", n),
-                Q = a.Add(p + "q", n * sh.QDim), K = a.Add(p + "k", n * sh.KvDim), V = a.Add(p + "v", n * sh.KvDim),
-                Att = a.Add(p + "att", (long)batch * sh.HeadCount * seq * seq), AttY = a.Add(p + "atty", n * sh.QDim),
+                Q = a.Add(p + "q", n * sh.QueryDim), K = a.Add(p + "k", n * sh.KeyDim), V = a.Add(p + "v", n * sh.KeyDim),
+                Att = a.Add(p + "att", (long)batch * sh.HeadCount * seq * seq), AttY = a.Add(p + "atty", n * sh.QueryDim),
                 Resid2 = a.Add(p + "resid2", n * c), Ln2 = a.Add(p + "ln2", n * c), Rstd2 = a.Add(p + "rstd2", n),
                 Gate = a.Add(p + "gate", n * f), Up = a.Add(p + "up", n * f), H = a.Add(p + "h", n * f),
             };
@@ -143,15 +187,15 @@ public sealed unsafe class TrainableModel : IDisposable
         _rowLosses = a.Add("rowlosses", n);
         _dResid = a.Add("dresid", n * c);
         _dLn = a.Add("dln", n * c);
-        _dQ = a.Add("dq", n * sh.QDim);
-        _dK = a.Add("dk", n * sh.KvDim);
-        _dV = a.Add("dv", n * sh.KvDim);
-        _dAttY = a.Add("datty", n * sh.QDim);
+        _dQ = a.Add("dq", n * sh.QueryDim);
+        _dK = a.Add("dk", n * sh.KeyDim);
+        _dV = a.Add("dv", n * sh.KeyDim);
+        _dAttY = a.Add("datty", n * sh.QueryDim);
         _dGate = a.Add("dgate", n * f);
         _dUp = a.Add("dup", n * f);
         _dH = a.Add("dh", n * f);
-        _attScratch = a.Add("attscratch", (long)batch * sh.KvHeadCount * seq);
-        _wT = a.Add("wT", Math.Max(Math.Max(c * sh.QDim, c * f), c * sh.VocabSize));
+        _attScratch = a.Add("attscratch", (long)batch * sh.HeadCountKv * seq);
+        _wT = a.Add("wT", Math.Max(Math.Max(c * sh.QueryDim, c * f), c * sh.VocabSize));
         a.Allocate();
         _activations = a;
         _tokens = (int*)NativeMemory.AllocZeroed((nuint)n, sizeof(int));
@@ -166,7 +210,7 @@ public sealed unsafe class TrainableModel : IDisposable
     {
         if (b > MaxBatch || t > MaxSeq) throw new ArgumentException($"batch {b}x{t} exceeds the capacity {MaxBatch}x{MaxSeq}");
         _b = b; _t = t;
-        var sh = Shape;
+        var sh = Config;
         int n = b * t, c = sh.EmbeddingLength, f = sh.FeedForwardLength, v = sh.VocabSize;
         for (int i = 0; i < n; i++)
             if ((uint)_tokens[i] >= (uint)v) throw new ArgumentException($"token id {_tokens[i]} is outside the vocabulary (size {v})");
@@ -179,34 +223,34 @@ public sealed unsafe class TrainableModel : IDisposable
             Layer p = _layers[l];
             LayerActs a = _acts[l];
             Profile?.Begin();
-            RmsNorm.Forward(_pool, a.Ln1.Data, a.Rstd1.Data, a.Resid.Data, p.AttnNorm.Data, n, c, sh.RmsEps);
+            RmsNorm.Forward(_pool, a.Resid.Data, p.AttnNorm.Data, a.Ln1.Data, a.Rstd1.Data, n, c, sh.RmsEpsilon);
             Profile?.End(KernelProfile.Norm);
             Profile?.Begin();
-            Linear.Forward(_pool, a.Q.Data, a.Ln1.Data, p.Q.Data, Bias(p.QBias), n, c, sh.QDim, wT);
+            Linear.Forward(_pool, a.Q.Data, a.Ln1.Data, p.Q.Data, Bias(p.QBias), n, c, sh.QueryDim, wT);
             Profile?.End(KernelProfile.MatmulFwd);
             Profile?.Begin();
-            Linear.Forward(_pool, a.K.Data, a.Ln1.Data, p.K.Data, Bias(p.KBias), n, c, sh.KvDim, wT);
+            Linear.Forward(_pool, a.K.Data, a.Ln1.Data, p.K.Data, Bias(p.KBias), n, c, sh.KeyDim, wT);
             Profile?.End(KernelProfile.MatmulFwd);
             Profile?.Begin();
-            Linear.Forward(_pool, a.V.Data, a.Ln1.Data, p.V.Data, Bias(p.VBias), n, c, sh.KvDim, wT);
+            Linear.Forward(_pool, a.V.Data, a.Ln1.Data, p.V.Data, Bias(p.VBias), n, c, sh.KeyDim, wT);
             Profile?.End(KernelProfile.MatmulFwd);
             Profile?.Begin();
-            Rope.Apply(a.Q.Data, n, t, sh.HeadCount, sh.HeadDim, sh.RopeNeox, _ropeTable, inverse: false);
+            ApplyRope(a.Q.Data, n, t, sh.HeadCount, backward: false);
             Profile?.End(KernelProfile.Rope);
             Profile?.Begin();
-            Rope.Apply(a.K.Data, n, t, sh.KvHeadCount, sh.HeadDim, sh.RopeNeox, _ropeTable, inverse: false);
+            ApplyRope(a.K.Data, n, t, sh.HeadCountKv, backward: false);
             Profile?.End(KernelProfile.Rope);
             Profile?.Begin();
-            Attention.Forward(_pool, a.AttY.Data, a.Att.Data, a.Q.Data, a.K.Data, a.V.Data, b, t, sh.HeadCount, sh.KvHeadCount, sh.HeadDim);
+            Attention.Forward(_pool, a.AttY.Data, a.Att.Data, a.Q.Data, a.K.Data, a.V.Data, b, t, sh.HeadCount, sh.HeadCountKv, sh.KeyLength);
             Profile?.End(KernelProfile.AttnFwd);
             Profile?.Begin();
-            Linear.Forward(_pool, a.Resid2.Data, a.AttY.Data, p.O.Data, null, n, sh.QDim, c, wT);
+            Linear.Forward(_pool, a.Resid2.Data, a.AttY.Data, p.O.Data, null, n, sh.QueryDim, c, wT);
             Profile?.End(KernelProfile.MatmulFwd);
             Profile?.Begin();
             AddInPlace(a.Resid2.Data, a.Resid.Data, (long)n * c);
             Profile?.End(KernelProfile.Add);
             Profile?.Begin();
-            RmsNorm.Forward(_pool, a.Ln2.Data, a.Rstd2.Data, a.Resid2.Data, p.FfnNorm.Data, n, c, sh.RmsEps);
+            RmsNorm.Forward(_pool, a.Resid2.Data, p.FfnNorm.Data, a.Ln2.Data, a.Rstd2.Data, n, c, sh.RmsEpsilon);
             Profile?.End(KernelProfile.Norm);
             Profile?.Begin();
             Linear.Forward(_pool, a.Gate.Data, a.Ln2.Data, p.Gate.Data, null, n, c, f, wT);
@@ -215,7 +259,7 @@ public sealed unsafe class TrainableModel : IDisposable
             Linear.Forward(_pool, a.Up.Data, a.Ln2.Data, p.Up.Data, null, n, c, f, wT);
             Profile?.End(KernelProfile.MatmulFwd);
             Profile?.Begin();
-            SwiGlu.Forward(_pool, a.H.Data, a.Gate.Data, a.Up.Data, (long)n * f);
+            SwiGlu.Forward(_pool, a.Gate.Data, a.Up.Data, a.H.Data, (long)n * f);
             Profile?.End(KernelProfile.SwiGlu);
             float* next = l + 1 < sh.LayerCount ? _acts[l + 1].Resid.Data : _final.Data;
             Profile?.Begin();
@@ -226,7 +270,7 @@ public sealed unsafe class TrainableModel : IDisposable
             Profile?.End(KernelProfile.Add);
         }
         Profile?.Begin();
-        RmsNorm.Forward(_pool, _lnf.Data, _rstdf.Data, _final.Data, Parameters["output_norm.weight"].Data, n, c, sh.RmsEps);
+        RmsNorm.Forward(_pool, _final.Data, Parameters["output_norm.weight"].Data, _lnf.Data, _rstdf.Data, n, c, sh.RmsEpsilon);
         Profile?.End(KernelProfile.Norm);
         Profile?.Begin();
         Linear.Forward(_pool, _logits.Data, _lnf.Data, OutputWeight, null, n, c, v, wT);
@@ -239,7 +283,7 @@ public sealed unsafe class TrainableModel : IDisposable
     /// </summary>
     public double Loss(float scale, bool prepareBackward)
     {
-        int n = _b * _t, v = Shape.VocabSize;
+        int n = _b * _t, v = Config.VocabSize;
         for (int i = 0; i < n; i++)
             if (_weights[i] != 0 && (uint)_targets[i] >= (uint)v) throw new ArgumentException($"target id {_targets[i]} is outside the vocabulary (size {v})");
         Profile?.Begin();
@@ -253,7 +297,7 @@ public sealed unsafe class TrainableModel : IDisposable
     public void Backward()
     {
         if (Gradients.Data == null) throw new InvalidOperationException("this model was created without gradients (forward passes only)");
-        var sh = Shape;
+        var sh = Config;
         int b = _b, t = _t, n = b * t, c = sh.EmbeddingLength, f = sh.FeedForwardLength, v = sh.VocabSize;
         long nc = (long)n * c;
         float* dResid = _dResid.Data, dLn = _dLn.Data;
@@ -287,26 +331,26 @@ public sealed unsafe class TrainableModel : IDisposable
             Profile?.End(KernelProfile.Norm);
             // resid2 = resid + atty Wo^T
             Profile?.Begin();
-            Linear.Backward(_pool, _dAttY.Data, g.O.Data, null, dResid, a.AttY.Data, p.O.Data, n, sh.QDim, c, accumulateDx: false);
+            Linear.Backward(_pool, _dAttY.Data, g.O.Data, null, dResid, a.AttY.Data, p.O.Data, n, sh.QueryDim, c, accumulateDx: false);
             Profile?.End(KernelProfile.MatmulBwd);
             Profile?.Begin();
             Attention.Backward(_pool, _dQ.Data, _dK.Data, _dV.Data, _dAttY.Data, a.Att.Data, a.Q.Data, a.K.Data, a.V.Data,
-                               b, t, sh.HeadCount, sh.KvHeadCount, sh.HeadDim, _attScratch.Data);
+                               b, t, sh.HeadCount, sh.HeadCountKv, sh.KeyLength, _attScratch.Data);
             Profile?.End(KernelProfile.AttnBwd);
             Profile?.Begin();
-            Rope.Apply(_dQ.Data, n, t, sh.HeadCount, sh.HeadDim, sh.RopeNeox, _ropeTable, inverse: true);
+            ApplyRope(_dQ.Data, n, t, sh.HeadCount, backward: true);
             Profile?.End(KernelProfile.Rope);
             Profile?.Begin();
-            Rope.Apply(_dK.Data, n, t, sh.KvHeadCount, sh.HeadDim, sh.RopeNeox, _ropeTable, inverse: true);
+            ApplyRope(_dK.Data, n, t, sh.HeadCountKv, backward: true);
             Profile?.End(KernelProfile.Rope);
             Profile?.Begin();
-            Linear.Backward(_pool, dLn, g.Q.Data, Bias(g.QBias), _dQ.Data, a.Ln1.Data, p.Q.Data, n, c, sh.QDim, accumulateDx: false);
+            Linear.Backward(_pool, dLn, g.Q.Data, Bias(g.QBias), _dQ.Data, a.Ln1.Data, p.Q.Data, n, c, sh.QueryDim, accumulateDx: false);
             Profile?.End(KernelProfile.MatmulBwd);
             Profile?.Begin();
-            Linear.Backward(_pool, dLn, g.K.Data, Bias(g.KBias), _dK.Data, a.Ln1.Data, p.K.Data, n, c, sh.KvDim, accumulateDx: true);
+            Linear.Backward(_pool, dLn, g.K.Data, Bias(g.KBias), _dK.Data, a.Ln1.Data, p.K.Data, n, c, sh.KeyDim, accumulateDx: true);
             Profile?.End(KernelProfile.MatmulBwd);
             Profile?.Begin();
-            Linear.Backward(_pool, dLn, g.V.Data, Bias(g.VBias), _dV.Data, a.Ln1.Data, p.V.Data, n, c, sh.KvDim, accumulateDx: true);
+            Linear.Backward(_pool, dLn, g.V.Data, Bias(g.VBias), _dV.Data, a.Ln1.Data, p.V.Data, n, c, sh.KeyDim, accumulateDx: true);
             Profile?.End(KernelProfile.MatmulBwd);
             Profile?.Begin();
             RmsNorm.Backward(_pool, dResid, g.AttnNorm.Data, dLn, a.Resid.Data, p.AttnNorm.Data, a.Rstd1.Data, n, c);
@@ -318,6 +362,19 @@ public sealed unsafe class TrainableModel : IDisposable
     }
 
     private static float* Bias(SlabTensor? t) => t == null ? null : t.Data;
+
+    /// <summary>Rope forward (or backward) in place on x[n, heads*head]; row r of a [B, T] batch is at position r % t.</summary>
+    private void ApplyRope(float* x, int n, int t, int heads, bool backward)
+    {
+        int d = Config.KeyLength, half = d / 2;
+        bool neox = Config.RopeStyle == RopeStyle.Neox;
+        for (int row = 0; row < n; row++)
+        {
+            float* v = x + (long)row * heads * d, cos = _ropeCos + (long)(row % t) * half, sin = _ropeSin + (long)(row % t) * half;
+            if (backward) Rope.Backward(v, heads, d, d, neox, cos, sin);
+            else Rope.Forward(v, heads, d, d, neox, cos, sin);
+        }
+    }
 
     private static void AddInPlace(float* y, float* x, long len)
     {
@@ -340,7 +397,8 @@ public sealed unsafe class TrainableModel : IDisposable
         FreeActivations();
         Parameters.Dispose();
         Gradients.Dispose();
-        if (_ropeTable != null) NativeMemory.AlignedFree(_ropeTable);
-        _ropeTable = null;
+        if (_ropeCos != null) NativeMemory.AlignedFree(_ropeCos);
+        if (_ropeSin != null) NativeMemory.AlignedFree(_ropeSin);
+        _ropeCos = _ropeSin = null;
     }
 }

@@ -14,12 +14,46 @@ public sealed class LoaderTests
         Assert.Equal((256, 3, 8, 1, 32, 768, 322), (c.EmbeddingLength, c.LayerCount, c.HeadCount, c.HeadCountKv, c.KeyLength, c.FeedForwardLength, c.VocabSize));
         Assert.Equal(1e6f, c.RopeFreqBase);
         Assert.Equal(RopeStyle.Neox, c.RopeStyle);
-        using var model = ModelLoader.Load(file);
-        Assert.True(((Dense.DenseTransformer)model).TiedOutput);
+        Assert.True(c.TiedOutput);
+        Assert.True(c.QkvBias);
 
         using var llama = GgufFile.Open(GoldenFixtures.ModelPath("tiny-llama-s1-f32.gguf"));
         var l = ModelConfig.FromGguf(llama);
         Assert.Equal((RopeStyle.Normal, 5e5f, 8, 2, 32), (l.RopeStyle, l.RopeFreqBase, l.HeadCount, l.HeadCountKv, l.KeyLength));
+        Assert.False(l.QkvBias);
+    }
+
+    [Theory]
+    [InlineData("tiny-qwen2b-s1-f32.gguf")]
+    [InlineData("tiny-llama-s1-f32.gguf")]
+    [InlineData("")] // a configuration with every optional key: key/value lengths of their own, linear rope scaling
+    public void MetadataWrittenFromAConfigReadsBackAsTheSameConfig(string model)
+    {
+        var w = new GgufWriter();
+        ModelConfig c, expected;
+        if (model.Length > 0)
+        {
+            using var file = GgufFile.Open(GoldenFixtures.ModelPath(model));
+            c = expected = ModelConfig.FromGguf(file);
+            CopyTensors(w, file, _ => true);
+        }
+        else
+        {
+            c = ModelConfig.Dense("llama", 100, 64, 2, 4, 2, 96, 256, name: "odd") with
+                { KeyLength = 24, ValueLength = 20, RopeDimensionCount = 16, RopeFreqScale = 0.25f, RmsEpsilon = 1e-5f };
+            // the reader counts layers by their tensors; without output.weight the output is tied
+            for (int l = 0; l < c.LayerCount; l++) w.AddTensor($"blk.{l}.attn_norm.weight", [64], new float[64]);
+            expected = c with { TiedOutput = true };
+        }
+        foreach (var (key, type, value) in c.Metadata()) w.Add(key, type, value);
+        string path = Path.Combine(Path.GetTempPath(), $"r1-models-{Guid.NewGuid():N}.gguf");
+        w.Write(path);
+        try
+        {
+            using var back = GgufFile.Open(path);
+            Assert.Equal(expected, ModelConfig.FromGguf(back));
+        }
+        finally { File.Delete(path); }
     }
 
     private static string Rewrite(string model, Action<GgufWriter, GgufFile> build)

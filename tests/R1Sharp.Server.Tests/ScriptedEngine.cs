@@ -16,7 +16,7 @@ internal sealed class ScriptedEngine : IGenerationEngine
     public int VocabSize => 65536;
     public EngineMetrics Metrics { get; } = new();
 
-    public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages) =>
+    public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages, IReadOnlyList<R1Sharp.Inference.Tools.ToolDefinition>? tools) =>
         new(Tokenize(string.Concat(messages.Select(m => $"<{m.Role}>{m.Content}")), false, false), StartsInReasoning: true);
 
     public PreparedPrompt PrepareCompletion(string prompt) => new(Tokenize(prompt, false, false), false);

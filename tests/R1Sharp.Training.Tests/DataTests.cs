@@ -1,3 +1,4 @@
+using R1Sharp.Models;
 using R1Sharp.Gguf;
 using R1Sharp.Tokenization;
 using R1Sharp.Training.Data;
@@ -75,7 +76,7 @@ public class DataTests
         string dir = TestData.TempDir("cfg");
         string p = Path.Combine(dir, "tiny.json");
         File.WriteAllText(p, json.Replace("TOK", TestData.TinyQwen.Replace("\\", "\\\\")));
-        var e = Assert.Throws<InvalidDataException>(() => ModelConfig.Load(p));
+        var e = Assert.Throws<InvalidDataException>(() => ModelConfigFile.Load(p));
         Assert.Contains(message, e.Message);
     }
 
@@ -92,8 +93,8 @@ public class DataTests
         var losses = new List<double>();
         using (var t = SftTrainer.Create(options, Path.Combine(dir, "run"), pool))
         {
-            Assert.Equal(322, t.Model.Shape.VocabSize);
-            Assert.True(t.Model.Shape.TiedOutput);
+            Assert.Equal(322, t.Model.Config.VocabSize);
+            Assert.True(t.Model.Config.TiedOutput);
             t.Run(null, r => losses.Add(r.Loss));
         }
         Assert.InRange(losses[0], Math.Log(322) - 0.5, Math.Log(322) + 0.5); // a fresh small-init model is near uniform
@@ -103,10 +104,10 @@ public class DataTests
         Assert.NotNull(f.GetStringArray("tokenizer.ggml.tokens"));
         Assert.False(f.TryGetTensor("output.weight", out _));
         // Same seed, same initialization.
-        var shape = ModelConfig.Load(p);
-        using var m1 = new TrainableModel(shape.Shape, pool);
-        using var m2 = new TrainableModel(shape.Shape, pool);
-        shape.Initialize(m1, 5); shape.Initialize(m2, 5);
+        var config = ModelConfigFile.Load(p);
+        using var m1 = new TrainableModel(config.Model, pool);
+        using var m2 = new TrainableModel(config.Model, pool);
+        config.Initialize(m1, 5); config.Initialize(m2, 5);
         Assert.True(m1.Parameters.All.SequenceEqual(m2.Parameters.All));
     }
 

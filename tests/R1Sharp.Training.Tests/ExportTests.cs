@@ -45,7 +45,7 @@ public class ExportTests
         // F32 KV cache: the training engine keeps keys/values in float32 (the default F16 cache rounds them)
         using var model = ModelLoader.Load(file, new ModelLoadOptions { KvType = GgmlType.F32 });
         int v = model.Config.VocabSize;
-        Assert.Equal(trained.Shape.VocabSize, v);
+        Assert.Equal(trained.Config.VocabSize, v);
         using var seq = model.CreateSequence(tokens.Length);
         float[] logits = new float[tokens.Length * v];
         model.Forward([new ForwardItem(seq, tokens, logits, AllLogits: true)]);

@@ -1,3 +1,4 @@
+using R1Sharp.TestSupport;
 using R1Sharp.Training.Kernels;
 using R1Sharp.Numerics;
 using R1Sharp.Numerics.Kernels;
@@ -5,35 +6,14 @@ using R1Sharp.Numerics.Kernels;
 namespace R1Sharp.Training.Tests;
 
 /// <summary>
-/// Finite-difference checks of every backward kernel: for a random projection L = sum(r * y) of a kernel's output,
+/// Finite-difference checks of the training-only backward kernels (the shared layer ops, RmsNorm, Rope and SwiGLU,
+/// are checked with their forward passes in R1Sharp.Numerics.Tests/Layers): for a random projection L = sum(r * y) of a kernel's output,
 /// each analytic gradient entry must match (L(p + h) - L(p - h)) / 2h.
 /// </summary>
 public unsafe class GradientCheckTests
 {
     private static float[] Random(Xoshiro256StarStar rng, int n, double scale = 1) =>
         Enumerable.Range(0, n).Select(_ => (float)(rng.NextGaussian() * scale)).ToArray();
-
-    private static double Dot(float[] a, float[] b)
-    {
-        double s = 0;
-        for (int i = 0; i < a.Length; i++) s += (double)a[i] * b[i];
-        return s;
-    }
-
-    /// <summary>Compares analytic[i] with the central difference of <paramref name="loss"/> in p[i] for every i.</summary>
-    private static void Check(string what, float[] p, float[] analytic, Func<double> loss, float h = 1e-2f, double tol = 2e-2)
-    {
-        double max = analytic.Max(x => Math.Abs(x)) + 1e-6;
-        for (int i = 0; i < p.Length; i++)
-        {
-            float keep = p[i];
-            p[i] = keep + h; double up = loss();
-            p[i] = keep - h; double down = loss();
-            p[i] = keep;
-            double fd = (up - down) / (2 * h);
-            Assert.True(Math.Abs(fd - analytic[i]) <= tol * Math.Max(max, 1e-3), $"{what}[{i}]: analytic {analytic[i]}, finite difference {fd}");
-        }
-    }
 
     [Fact]
     public void Matmul()
@@ -45,49 +25,14 @@ public unsafe class GradientCheckTests
         double Loss()
         {
             fixed (float* px = x, pw = w, pb = b, py = y, ps = scratch) Linear.Forward(ComputePool.Shared, py, px, pw, pb, n, c, oc, ps);
-            return Dot(y, r);
+            return GradientCheck.Dot(y, r);
         }
         float[] dx = new float[n * c], dw = new float[oc * c], db = new float[oc];
         fixed (float* pdx = dx, pdw = dw, pdb = db, pr = r, px = x, pw = w)
             Linear.Backward(ComputePool.Shared, pdx, pdw, pdb, pr, px, pw, n, c, oc, accumulateDx: false);
-        Check("dx", x, dx, Loss);
-        Check("dW", w, dw, Loss);
-        Check("dbias", b, db, Loss);
-    }
-
-    [Fact]
-    public void RmsNormBackward()
-    {
-        var rng = new Xoshiro256StarStar(2);
-        int n = 5, c = 24;
-        float[] x = Random(rng, n * c), w = Random(rng, c), r = Random(rng, n * c), y = new float[n * c], rstd = new float[n];
-        double Loss()
-        {
-            fixed (float* px = x, pw = w, py = y, prs = rstd) RmsNorm.Forward(ComputePool.Shared, py, prs, px, pw, n, c, 1e-5f);
-            return Dot(y, r);
-        }
-        Loss();
-        float[] dx = new float[n * c], dw = new float[c];
-        fixed (float* pdx = dx, pdw = dw, pr = r, px = x, pw = w, prs = rstd) RmsNorm.Backward(ComputePool.Shared, pdx, pdw, pr, px, pw, prs, n, c);
-        Check("dx", x, dx, Loss);
-        Check("dw", w, dw, Loss);
-    }
-
-    [Theory, InlineData(true), InlineData(false)]
-    public void RopeBackward(bool neox)
-    {
-        var rng = new Xoshiro256StarStar(3);
-        int t = 6, heads = 2, d = 8, n = 2 * t;
-        float[] table = Rope.Table(t, d, 100f), x = Random(rng, n * heads * d), r = Random(rng, n * heads * d);
-        double Loss()
-        {
-            float[] y = (float[])x.Clone();
-            fixed (float* py = y, pt = table) Rope.Apply(py, n, t, heads, d, neox, pt, inverse: false);
-            return Dot(y, r);
-        }
-        float[] dx = (float[])r.Clone();
-        fixed (float* p = dx, pt = table) Rope.Apply(p, n, t, heads, d, neox, pt, inverse: true);
-        Check("dx", x, dx, Loss);
+        GradientCheck.Check("dx", x, dx, Loss);
+        GradientCheck.Check("dW", w, dw, Loss);
+        GradientCheck.Check("dbias", b, db, Loss);
     }
 
     [Fact]
@@ -100,32 +45,15 @@ public unsafe class GradientCheckTests
         double Loss()
         {
             fixed (float* py = y, pa = att, pq = q, pk = k, pv = v) Attention.Forward(ComputePool.Shared, py, pa, pq, pk, pv, b, t, h, kv, d);
-            return Dot(y, r);
+            return GradientCheck.Dot(y, r);
         }
         Loss();
         float[] dq = new float[q.Length], dk = new float[k.Length], dv = new float[v.Length], scratch = new float[b * kv * t];
         fixed (float* pdq = dq, pdk = dk, pdv = dv, pr = r, pa = att, pq = q, pk = k, pv = v, ps = scratch)
             Attention.Backward(ComputePool.Shared, pdq, pdk, pdv, pr, pa, pq, pk, pv, b, t, h, kv, d, ps);
-        Check("dq", q, dq, Loss);
-        Check("dk", k, dk, Loss);
-        Check("dv", v, dv, Loss);
-    }
-
-    [Fact]
-    public void SwiGluBackward()
-    {
-        var rng = new Xoshiro256StarStar(5);
-        int len = 40;
-        float[] g = Random(rng, len, 2), u = Random(rng, len), r = Random(rng, len), y = new float[len];
-        double Loss()
-        {
-            fixed (float* py = y, pg = g, pu = u) SwiGlu.Forward(ComputePool.Shared, py, pg, pu, len);
-            return Dot(y, r);
-        }
-        float[] dg = new float[len], du = new float[len];
-        fixed (float* pdg = dg, pdu = du, pr = r, pg = g, pu = u) SwiGlu.Backward(ComputePool.Shared, pdg, pdu, pr, pg, pu, len);
-        Check("dg", g, dg, Loss, h: 1e-3f);
-        Check("du", u, du, Loss, h: 1e-3f);
+        GradientCheck.Check("dq", q, dq, Loss);
+        GradientCheck.Check("dk", k, dk, Loss);
+        GradientCheck.Check("dv", v, dv, Loss);
     }
 
     [Fact]
@@ -153,7 +81,7 @@ public unsafe class GradientCheckTests
         float[] dz = (float[])z.Clone();
         fixed (float* pz = dz, pw = weights, pl = losses) fixed (int* pt = targets)
             CrossEntropy.ForwardBackward(ComputePool.Shared, pz, pt, pw, pl, n, v, 0.25f, writeGradient: true);
-        Check("dlogits", z, dz, Loss, h: 1e-3f);
+        GradientCheck.Check("dlogits", z, dz, Loss, h: 1e-3f);
     }
 
     [Fact]
@@ -166,11 +94,11 @@ public unsafe class GradientCheckTests
         double Loss()
         {
             fixed (float* px = x, pt = table) fixed (int* tk = tokens) Embedding.Forward(px, pt, tk, n, c);
-            return Dot(x, r);
+            return GradientCheck.Dot(x, r);
         }
         float[] dt = new float[vocab * c];
         fixed (float* pd = dt, pr = r) fixed (int* tk = tokens) Embedding.Backward(pd, pr, tk, n, c);
-        Check("dtable", table, dt, Loss);
+        GradientCheck.Check("dtable", table, dt, Loss);
     }
 
     [Theory]

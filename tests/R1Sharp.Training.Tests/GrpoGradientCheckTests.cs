@@ -1,3 +1,4 @@
+using R1Sharp.Models;
 using R1Sharp.Training.Grpo;
 using R1Sharp.Training.Kernels;
 using R1Sharp.Training.Sft;
@@ -59,13 +60,10 @@ public unsafe class GrpoGradientCheckTests
 
     private static TrainableModel TinyModel()
     {
-        var shape = new ModelShape
-        {
-            Architecture = "qwen2", VocabSize = 13, EmbeddingLength = 16, LayerCount = 1, HeadCount = 2, KvHeadCount = 1,
-            FeedForwardLength = 24, ContextLength = 32, QkvBias = true,
-        };
-        var model = new TrainableModel(shape, ComputePool.Shared);
-        new ModelConfig(shape, "", "fd", 0.5f).Initialize(model, 5);
+        var config = ModelConfig.Dense("qwen2", vocabSize: 13, embeddingLength: 16, layerCount: 1, headCount: 2, headCountKv: 1,
+            feedForwardLength: 24, contextLength: 32, qkvBias: true);
+        var model = new TrainableModel(config, ComputePool.Shared);
+        new ModelConfigFile(config, "", 0.5f).Initialize(model, 5);
         return model;
     }
 
@@ -112,7 +110,7 @@ public unsafe class GrpoGradientCheckTests
         bool clipping = offsets.Any(o => Math.Exp(o) < 1 - eps || Math.Exp(o) > 1 + epsHigh);
         Assert.Equal(clipping, result.ClipRegion > 0);
         Assert.Equal(beta != 0, result.Kl is > 0);
-        double Loss(double[] z) => ReferenceLoss(z, model.Shape.VocabSize, batch, advantages, old, reference, settings, acc);
+        double Loss(double[] z) => ReferenceLoss(z, model.Config.VocabSize, batch, advantages, old, reference, settings, acc);
         Assert.Equal(Loss(logits), result.Loss, 1e-9 * Math.Abs(result.Loss) + 1e-12);
         CheckAgainstFiniteDifferences($"{name}: dlogits", logits, dlogits, Loss, h: 1e-5, tol: 1e-5);
 

@@ -1,3 +1,4 @@
+using R1Sharp.Models;
 using System.Text.Json;
 using R1Sharp.Gguf;
 using R1Sharp.Training.Grpo;
@@ -76,11 +77,8 @@ public class GrpoObjectiveTests
         Assert.Equal(6, batch.TokenCount);
         Assert.Equal(2, batch.Position(0, 0));
         Assert.Equal(4 + 0, batch.Position(1, 0));
-        using var model = new TrainableModel(new ModelShape
-        {
-            Architecture = "llama", VocabSize = 10, EmbeddingLength = 8, LayerCount = 1, HeadCount = 2, KvHeadCount = 2,
-            FeedForwardLength = 8, ContextLength = 16,
-        }, ComputePool.Shared);
+        using var model = new TrainableModel(ModelConfig.Dense("llama", vocabSize: 10, embeddingLength: 8, layerCount: 1, headCount: 2,
+            headCountKv: 2, feedForwardLength: 8, contextLength: 16), ComputePool.Shared);
         batch.Fill(model);
         int[] tokens = [5, 6, 7, 8, 5, 1, 2, 3, 5, 6, 0, 0];
         int[] targets = [6, 7, 8, 9, 1, 2, 3, 4, 6, 3, 0, 0];

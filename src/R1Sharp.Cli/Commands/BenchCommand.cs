@@ -11,7 +11,7 @@ namespace R1Sharp.Cli.Commands;
 /// <summary>`r1 bench`: llama-bench style speed test with random tokens: prefill of p tokens in one batch (pp t/s) and
 /// decode of n tokens one at a time (tg t/s), each after d tokens of context (-d, prefilled once, not timed).
 /// Every test runs r times; the median is reported (and every sample with --json).</summary>
-public sealed class BenchCommand : ICliCommand
+internal sealed class BenchCommand : ICliCommand
 {
     public int Order => 40;
 

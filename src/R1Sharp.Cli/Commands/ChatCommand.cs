@@ -5,7 +5,7 @@ namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 chat`: interactive multi-turn chat. Earlier turns' thinking is dropped from the prompt, as R1's template
 /// does. Ctrl-C during an answer stops that answer and returns to the prompt; Ctrl-C at the prompt exits.</summary>
-public sealed class ChatCommand : ICliCommand
+internal sealed class ChatCommand : ICliCommand
 {
     public int Order => 11;
 

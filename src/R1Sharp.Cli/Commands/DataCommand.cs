@@ -8,7 +8,7 @@ namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 data arithmetic` and `r1 data countdown`: generated problems with step-by-step working in R1's format,
 /// rows tagged with their task so evaluation and GRPO rewards pick the matching verifier (docs/bundled-model.md).</summary>
-public sealed class DataCommand : ICliCommand
+internal sealed class DataCommand : ICliCommand
 {
     public int Order => 70;
 

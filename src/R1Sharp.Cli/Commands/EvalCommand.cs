@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 eval`: pass@1 over k samples, majority vote (cons@k) and pass@k on a JSONL dataset (docs/evaluation.md).</summary>
-public sealed class EvalCommand : ICliCommand
+internal sealed class EvalCommand : ICliCommand
 {
     public int Order => 75;
 
@@ -28,9 +28,16 @@ public sealed class EvalCommand : ICliCommand
         var threads = CliOptions.Threads();
         var noInstruction = new Option<bool>("--no-instruction") { Description = "Do not append the boxed-answer instruction to GSM8K/MATH prompts" };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object" };
+        var endpoint = new Option<string?>("--endpoint")
+        {
+            Description = "Evaluate an OpenAI-compatible server instead of a local model (r1 serve, llama-server, vLLM, DeepSeek's API): " +
+                          "its base URL, e.g. http://127.0.0.1:8080 or https://api.deepseek.com; --model names the served model",
+        };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key for --endpoint (default: $R1_API_KEY, then $OPENAI_API_KEY)" };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight to --endpoint (default 8)", DefaultValueFactory = _ => 8 };
         var cmd = new Command("eval", "Evaluate a model: exact final answers, pass@1 over k samples, cons@k, pass@k")
         {
-            model, data, k, limit, threads, noInstruction, json,
+            model, data, k, limit, threads, noInstruction, json, endpoint, apiKey, concurrency,
         };
         foreach (var option in generation.All) cmd.Options.Add(option);
         cmd.SetAction(parse =>
@@ -46,14 +53,37 @@ public sealed class EvalCommand : ICliCommand
             catch (Exception e) when (e is FormatException or FileNotFoundException or IOException) { return Fail(e.Message); }
             if (items.Count == 0) return Fail("the data file has no problems");
 
-            string path;
-            try { path = DefaultModel.Resolve(parse.GetValue(model)); }
-            catch (FileNotFoundException e) { return Fail(e.Message); }
-            // The k samples of a problem run as k requests, one per slot, through the serving engine.
-            using var engine = BatchingEngine.Load(path, new BatchingOptions { Slots = kk, QueueSize = Math.Max(64, kk) },
-                new Models.ModelLoadOptions { Threads = parse.GetValue(threads) });
-            var source = new ModelCompletionSource(engine, parameters);
-            var options = new EvalOptions { K = kk, AddInstruction = !parse.GetValue(noInstruction) };
+            string? url = parse.GetValue(endpoint);
+            int inFlight = parse.GetValue(concurrency);
+            if (inFlight < 1) return Fail("--concurrency must be at least 1");
+            BatchingEngine? engine = null;
+            ICompletionSource source;
+            string modelName;
+            if (url is not null)
+            {
+                string? key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("R1_API_KEY") ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY");
+                try { source = new EndpointCompletionSource(url, key, parse.GetValue(model), parameters, inFlight); }
+                catch (ArgumentException e) { return Fail(e.Message); }
+                modelName = parse.GetValue(model) ?? new Uri(url).Authority;
+            }
+            else
+            {
+                string path;
+                try { path = DefaultModel.Resolve(parse.GetValue(model)); }
+                catch (FileNotFoundException e) { return Fail(e.Message); }
+                // The k samples of a problem run as k requests, one per slot, through the serving engine.
+                engine = BatchingEngine.Load(path, new BatchingOptions { Slots = kk, QueueSize = Math.Max(64, kk) },
+                    new Models.ModelLoadOptions { Threads = parse.GetValue(threads) });
+                source = new ModelCompletionSource(engine, parameters);
+                modelName = engine.ModelName;
+            }
+            using var owned = engine;
+            using var remote = source as IDisposable;
+            var options = new EvalOptions
+            {
+                K = kk, AddInstruction = !parse.GetValue(noInstruction),
+                ProblemsInFlight = url is null ? 1 : Math.Max(1, (inFlight + kk - 1) / kk),
+            };
             bool asJson = parse.GetValue(json);
             var sampling = parameters.ToSamplingOptions();
 
@@ -61,29 +91,37 @@ public sealed class EvalCommand : ICliCommand
             if (Console.IsErrorRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
             {
                 int every = Math.Max(1, items.Count / 20);
-                report = EvalRunner.Run(items, source, options, (done, total, p1) =>
+                try
                 {
-                    if (done % every == 0 || done == total)
-                        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"eval {done}/{total} pass@1 so far {p1:P1}"));
-                });
+                    report = EvalRunner.Run(items, source, options, (done, total, p1) =>
+                    {
+                        if (done % every == 0 || done == total)
+                            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"eval {done}/{total} pass@1 so far {p1:P1}"));
+                    });
+                }
+                catch (HttpRequestException e) { return Fail(e.Message); }
             }
             else
             {
                 EvalReport? r = null;
-                AnsiConsole.Progress()
-                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                    .Start(ctx =>
-                    {
-                        var task = ctx.AddTask($"{engine.ModelName}: 0/{items.Count}", maxValue: items.Count);
-                        r = EvalRunner.Run(items, source, options, (done, total, p1) =>
+                try
+                {
+                    AnsiConsole.Progress()
+                        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                        .Start(ctx =>
                         {
-                            task.Value = done;
-                            task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{engine.ModelName}: {done}/{total} pass@1 {p1:P1}"));
+                            var task = ctx.AddTask(Markup.Escape($"{modelName}: 0/{items.Count}"), maxValue: items.Count);
+                            r = EvalRunner.Run(items, source, options, (done, total, p1) =>
+                            {
+                                task.Value = done;
+                                task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{modelName}: {done}/{total} pass@1 {p1:P1}"));
+                            });
                         });
-                    });
+                }
+                catch (HttpRequestException e) { return Fail(e.Message); }
                 report = r!;
             }
-            Print(report, engine.ModelName, parse.GetValue(data)!, sampling, asJson);
+            Print(report, modelName, parse.GetValue(data)!, sampling, asJson);
             return 0;
         });
         return cmd;

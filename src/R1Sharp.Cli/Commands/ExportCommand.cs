@@ -5,7 +5,7 @@ using R1Sharp.Gguf;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 export DIR --out model.gguf [--type f32|f16|q8_0]`: a training run's model as a GGUF for r1 and llama.cpp.</summary>
-public sealed class ExportCommand : ICliCommand
+internal sealed class ExportCommand : ICliCommand
 {
     public int Order => 74;
 

@@ -12,7 +12,7 @@ namespace R1Sharp.Cli.Commands;
 /// `r1 grad --model M.gguf --data D.jsonl --out G.gguf`: loss and gradients over all rows as one batch, for the
 /// next-token objective (sft, default) or GRPO's (`--objective grpo`, docs/training.md).
 /// </summary>
-public sealed class GradCommand : ICliCommand
+internal sealed class GradCommand : ICliCommand
 {
     public int Order => 72;
 
@@ -65,12 +65,12 @@ public sealed class GradCommand : ICliCommand
             double loss;
             if (grpo == null)
             {
-                var rows = JsonlDataset.Load(parse.GetValue(data)!, m.Shape.VocabSize, m.Shape.ContextLength, TextEncoders.FromGguf(file));
+                var rows = JsonlDataset.Load(parse.GetValue(data)!, m.Config.VocabSize, m.Config.ContextLength, TextEncoders.FromGguf(file));
                 loss = m.LossAndGradients(rows);
             }
             else
             {
-                var rows = GrpoRows.Load(parse.GetValue(data)!, m.Shape.VocabSize, m.Shape.ContextLength, grpo.Settings.MaxCompletionLength);
+                var rows = GrpoRows.Load(parse.GetValue(data)!, m.Config.VocabSize, m.Config.ContextLength, grpo.Settings.MaxCompletionLength);
                 Func<TrainableModel>? Loader(string? path) => path == null ? null : () =>
                 {
                     using var f = GgufFile.Open(path);
@@ -85,7 +85,7 @@ public sealed class GradCommand : ICliCommand
                     $"clip low {r.ClipLow:G4} high {r.ClipHigh:G4} region {r.ClipRegion:G4}"));
             }
             var w = new GgufWriter();
-            w.Set("general.architecture", m.Shape.Architecture);
+            w.Set("general.architecture", m.Config.Architecture);
             w.Set("general.name", "gradients of " + Path.GetFileNameWithoutExtension(file.Path));
             w.Set("r1.grad.objective", kind);
             w.Set("r1.grad.loss", loss);

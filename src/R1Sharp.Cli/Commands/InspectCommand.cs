@@ -6,7 +6,7 @@ using R1Sharp.Gguf;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 inspect FILE`: metadata and tensors of a GGUF file.</summary>
-public sealed class InspectCommand : ICliCommand
+internal sealed class InspectCommand : ICliCommand
 {
     public int Order => 50;
 

@@ -8,7 +8,7 @@ namespace R1Sharp.Cli.Commands;
 /// <summary>`r1 logits --model M.gguf --tokens-file T.txt --out L.f32`: the logits of every position of every
 /// sequence (one per line of T, space-separated ids; each in a fresh cache), float32 little-endian, sequence by
 /// sequence, position by position, n_vocab values each (the layout of llama.cpp's golden logits).</summary>
-public sealed class LogitsCommand : ICliCommand
+internal sealed class LogitsCommand : ICliCommand
 {
     public int Order => 60;
 

@@ -8,7 +8,7 @@ namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 render --model M.gguf [--no-generation-prompt] &lt; messages.json`: prints the model's chat template
 /// rendered for an OpenAI-style message array, exactly (UTF-8, no trailing newline added).</summary>
-public sealed class RenderCommand : ICliCommand
+internal sealed class RenderCommand : ICliCommand
 {
     public int Order => 62;
 

@@ -4,7 +4,7 @@ using R1Sharp.Inference.Batching;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 run`: one prompt through the model's chat template; streams the thinking, then the answer, then the speed.</summary>
-public sealed class RunCommand : ICliCommand
+internal sealed class RunCommand : ICliCommand
 {
     public int Order => 10;
 

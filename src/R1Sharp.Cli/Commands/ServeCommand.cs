@@ -5,7 +5,7 @@ using R1Sharp.Server;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 serve`: the OpenAI/DeepSeek-compatible reasoning API with continuous batching, and the chat web app.</summary>
-public sealed class ServeCommand : ICliCommand
+internal sealed class ServeCommand : ICliCommand
 {
     public int Order => 20;
 

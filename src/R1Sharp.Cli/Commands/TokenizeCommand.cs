@@ -10,7 +10,7 @@ namespace R1Sharp.Cli.Commands;
 /// `r1 tokenize --model M.gguf [--bos] [--special] [--jsonl]`: stdin text to a JSON array of token ids, and
 /// `r1 detokenize --model M.gguf [--skip-special] [--jsonl]`: JSON arrays of ids back to text.
 /// </summary>
-public sealed class TokenizeCommand : ICliCommand
+internal sealed class TokenizeCommand : ICliCommand
 {
     public int Order => 60;
 
@@ -96,7 +96,7 @@ public sealed class TokenizeCommand : ICliCommand
 }
 
 /// <summary>`r1 detokenize`: the inverse of `r1 tokenize`.</summary>
-public sealed class DetokenizeCommand : ICliCommand
+internal sealed class DetokenizeCommand : ICliCommand
 {
     public int Order => 61;
 

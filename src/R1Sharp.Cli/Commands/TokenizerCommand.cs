@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 tokenizer train --corpus corpus.txt --vocab-size 1024 --out tok.gguf`: byte-level BPE training.</summary>
-public sealed class TokenizerCommand : ICliCommand
+internal sealed class TokenizerCommand : ICliCommand
 {
     public int Order => 62;
 

@@ -8,7 +8,7 @@ using R1Sharp.Numerics.Kernels;
 namespace R1Sharp.Cli.Commands;
 
 /// <summary>`r1 train sft ...`: supervised fine-tuning with checkpoints that survive a kill (docs/training.md).</summary>
-public sealed class TrainCommand : ICliCommand
+internal sealed class TrainCommand : ICliCommand
 {
     public int Order => 70;
 
@@ -68,8 +68,8 @@ public sealed class TrainCommand : ICliCommand
             }
             using (trainer)
             {
-                var shape = trainer.Model.Shape;
-                Console.Error.WriteLine($"r1 train sft: {shape.Architecture}, {shape.ParameterCount / 1e6:F2}M parameters, {trainer.RowCount} rows, " +
+                var model = trainer.Model;
+                Console.Error.WriteLine($"r1 train sft: {model.Config.Architecture}, {model.ParameterCount / 1e6:F2}M parameters, {trainer.RowCount} rows, " +
                                         $"step {trainer.Step}/{trainer.Options.Steps}, {pool.Threads} threads -> {trainer.OutputDirectory}");
                 using var cts = new CancellationTokenSource();
                 ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using R1Sharp.Inference.Constraints;
 using R1Sharp.Inference.Reasoning;
 using R1Sharp.Inference.Sampling;
+using R1Sharp.Inference.Tools;
 using R1Sharp.Models;
 using R1Sharp.Tokenization;
 using R1Sharp.Tokenization.Templates;
@@ -18,7 +20,7 @@ namespace R1Sharp.Inference.Batching;
 /// think-tag bans of <see cref="ThinkTags"/> (docs/thinking.md), a streaming decoder and a
 /// <see cref="StopStringMatcher"/>, and optionally an <see cref="ITokenConstraint"/> on the answer.
 /// Works on any <see cref="ILanguageModel"/> with its tokenizer and chat template (no file needed: a trainer's live
-/// weights do); <paramref name="owned"/> (e.g. the model and its file) is disposed with the engine.
+/// weights do); <c>owned</c> (e.g. the model and its file) is disposed with the engine.
 /// </summary>
 public sealed class BatchingEngine : IGenerationEngine
 {
@@ -36,7 +38,9 @@ public sealed class BatchingEngine : IGenerationEngine
     private readonly int[] _endIds;
     private readonly string? _bosText;
     private volatile bool _stopping;
+    private int _weightsEpoch;
 
+    /// <summary>Starts an engine over a loaded network (see the class summary); <paramref name="owned"/> is disposed with it.</summary>
     public BatchingEngine(ILanguageModel model, Tokenizer tokenizer, ChatTemplate? template, string modelName,
         BatchingOptions? options = null, IDisposable? owned = null)
     {
@@ -75,21 +79,42 @@ public sealed class BatchingEngine : IGenerationEngine
         }
     }
 
+    /// <inheritdoc/>
     public string ModelName { get; }
+    /// <inheritdoc/>
     public int ContextLength { get; }
+    /// <inheritdoc/>
     public int Slots => _slots.Length;
+    /// <inheritdoc/>
     public int VocabSize { get; }
+    /// <inheritdoc/>
     public EngineMetrics Metrics { get; } = new();
+    /// <summary>The model's tokenizer.</summary>
     public Tokenizer Tokenizer => _tokenizer;
 
-    public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages)
+    /// <inheritdoc/>
+    public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages) => PrepareChat(messages, null);
+
+    /// <inheritdoc/>
+    public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages, IReadOnlyList<ToolDefinition>? tools)
     {
         if (_template is null) throw new InvalidOperationException("the model has no chat template");
-        var chat = messages.Select(m => new ChatMessage(m.Role, m.Content) { ReasoningContent = m.ReasoningContent }).ToList();
-        string text = _template.Render(chat, addGenerationPrompt: true);
+        string text = ChatPrompt.Render(_template, messages, tools);
         return new PreparedPrompt(Encode(text), text.TrimEnd().EndsWith(ReasoningSplitter.OpenTag, StringComparison.Ordinal));
     }
 
+    /// <inheritdoc/>
+    public ToolCallSyntax ToolCalls => ToolCallSyntax.ForTemplate(_template?.Source);
+
+    /// <inheritdoc/>
+    public int? SpecialToken(string text) =>
+        _tokenizer.FindToken(text) is int id && id < VocabSize && _tokenizer.GetTokenType(id) is not (TokenType.Normal or TokenType.Byte) ? id : null;
+
+    /// <inheritdoc/>
+    public Func<ITokenConstraint> CreateConstraint(GrammarExpr answer, JsonGrammarOptions? options = null) =>
+        GrammarConstraint.Factory(Grammar.Compile(answer, options), _tokenizer);
+
+    /// <inheritdoc/>
     public PreparedPrompt PrepareCompletion(string prompt) => new(Encode(prompt), false);
 
     // The templates write BOS themselves; add it only when the model wants one and the text does not start with it.
@@ -99,6 +124,7 @@ public sealed class BatchingEngine : IGenerationEngine
         return Bounded(text, addBos, parseSpecial: true);
     }
 
+    /// <inheritdoc/>
     public int[] Tokenize(string text, bool addSpecial, bool parseSpecial) => Bounded(text, addSpecial && _tokenizer.AddBos, parseSpecial);
 
     // At most ContextLength - 1 prompt tokens fit (one must be left to generate): tokenizing stops past that, and a
@@ -106,10 +132,17 @@ public sealed class BatchingEngine : IGenerationEngine
     private int[] Bounded(string text, bool addBos, bool parseSpecial) =>
         _tokenizer.EncodeAtMost(text, ContextLength - 1, addBos, parseSpecial) ?? throw new ContextLengthExceededException(ContextLength);
 
+    /// <inheritdoc/>
     public string Detokenize(ReadOnlySpan<int> tokens) => _tokenizer.Decode(tokens);
 
+    /// <inheritdoc/>
     public byte[] TokenBytes(int token) => _tokenizer.TokenBytes(token).ToArray();
 
+    /// <summary>Call after the model's weights changed in place (a trainer's optimizer step, the model built over its
+    /// live parameters): requests admitted from now on reuse no KV cached with the old weights.</summary>
+    public void WeightsChanged() => Interlocked.Increment(ref _weightsEpoch);
+
+    /// <inheritdoc/>
     public ChannelReader<GenerationUpdate> Submit(GenerationRequest request, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
@@ -237,14 +270,14 @@ public sealed class BatchingEngine : IGenerationEngine
                     foreach (var slot in _slots)
                     {
                         if (slot.Job is not null) continue;
-                        int common = CommonPrefix(slot.Cached, job.Prompt);
+                        int common = Reusable(slot, job.Prompt);
                         if (common > bestCommon) (best, bestCommon) = (slot, common);
                         if (lru is null || slot.LastUsed < lru.LastUsed) lru = slot;
                     }
                     if (best is null) return;
                     // A short shared prefix (the chat template's opening) is not worth another conversation's cache:
                     // take the least recently used slot then.
-                    if (bestCommon < job.Prompt.Length / 2 && lru != best) (best, bestCommon) = (lru!, CommonPrefix(lru!.Cached, job.Prompt));
+                    if (bestCommon < job.Prompt.Length / 2 && lru != best) (best, bestCommon) = (lru!, Reusable(lru!, job.Prompt));
                 }
                 _queue.RemoveFirst();
                 if (best is not null) best.Job = job; // counted busy from now on
@@ -274,6 +307,8 @@ public sealed class BatchingEngine : IGenerationEngine
                 common = 0;
             }
             slot.Sequence ??= _model.CreateSequence(Math.Min(ContextLength, (need + 255) / 256 * 256));
+            int epoch = Volatile.Read(ref _weightsEpoch);
+            if (slot.WeightsEpoch != epoch) (common, slot.WeightsEpoch) = (0, epoch);
             // Keep at least one prompt token to feed, so the step yields the logits of the prompt's last token.
             int keep = Math.Min(common, job.Prompt.Length - 1);
             slot.Sequence.Truncate(keep);
@@ -303,6 +338,9 @@ public sealed class BatchingEngine : IGenerationEngine
             Fail(slot, e);
         }
     }
+
+    /// <summary>Prompt tokens whose KV the slot holds, computed with the model's current weights.</summary>
+    private int Reusable(Slot slot, int[] prompt) => slot.WeightsEpoch == Volatile.Read(ref _weightsEpoch) ? CommonPrefix(slot.Cached, prompt) : 0;
 
     private static int CommonPrefix(List<int> cached, int[] prompt)
     {
@@ -494,6 +532,8 @@ public sealed class BatchingEngine : IGenerationEngine
         try { slot.Sequence?.Truncate(0); } catch (Exception) { slot.Sequence = null; }
     }
 
+    /// <summary>Stops the scheduler; queued and running requests end with an <see cref="ObjectDisposedException"/> on
+    /// their channel. Disposes what the engine owns.</summary>
     public void Dispose()
     {
         if (_stopping) return;
@@ -535,6 +575,7 @@ public sealed class BatchingEngine : IGenerationEngine
         public readonly Sampler Sampler = new(SamplingOptions.Default, vocabSize);
         public Job? Job;
         public long LastUsed;
+        public int WeightsEpoch; // the engine's weights epoch when this slot's cache started
     }
 
     private sealed class Job(GenerationRequest request, CancellationToken cancellation, TimeSpan timeout)

@@ -2,7 +2,7 @@ namespace R1Sharp.Inference.Batching;
 
 /// <summary>Finds stop strings in streamed text. Text that could still be the start of a stop string is held back
 /// until the next piece decides it, so a stop string split across tokens is never emitted.</summary>
-public sealed class StopStringMatcher(IReadOnlyList<string> stops)
+internal sealed class StopStringMatcher(IReadOnlyList<string> stops)
 {
     private string _pending = "";
 

@@ -19,7 +19,7 @@ namespace R1Sharp.Inference.Reasoning;
 /// Text that may be the start of a tag (and whitespace that may turn out to be trailing reasoning) is held back until
 /// the next piece decides it, so the concatenated reasoning and answer do not depend on how the stream was chunked;
 /// a partial tag left at the end of the stream is text.</summary>
-public sealed class ReasoningSplitter(ReasoningPhase phase)
+internal sealed class ReasoningSplitter(ReasoningPhase phase)
 {
     public const string OpenTag = "<think>";
     public const string CloseTag = "</think>";

@@ -7,7 +7,7 @@ namespace R1Sharp.Inference.Reasoning;
 /// phase: once the thought is open &lt;think&gt; never comes again, once it is closed neither tag does. Where a tag is
 /// not a single token it cannot be banned by id; <see cref="ReasoningSplitter"/> still keeps its text out of both
 /// channels.</summary>
-public sealed class ThinkTags
+internal sealed class ThinkTags
 {
     /// <summary>What the engine writes to end a thought when the budget is spent.</summary>
     public const string CloseText = "\n</think>\n\n";

@@ -9,7 +9,7 @@ namespace R1Sharp.Inference.Sampling;
 /// engine forbids) never come out; an <see cref="ITokenConstraint"/> is checked on the draw and, when it rejects it,
 /// masks the logits for a second draw (llama.cpp's grammar sampling). Scratch buffers are allocated once; Sample does
 /// not allocate. One instance serves many sequences in turn (<see cref="Reset"/>).</summary>
-public sealed class Sampler
+internal sealed class Sampler
 {
     private SamplingOptions _options;
     private readonly int _vocab;

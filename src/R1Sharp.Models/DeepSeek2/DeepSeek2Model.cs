@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using R1Sharp.Models.Layers;
+using R1Sharp.Numerics.Layers;
 using R1Sharp.Gguf;
 using R1Sharp.Numerics.Kernels;
 using R1Sharp.Numerics.Tensors;
@@ -14,7 +15,7 @@ namespace R1Sharp.Models.DeepSeek2;
 /// score(s) = scale * ((W_k,h^T q_nope,h) . c_s + q_pe,h . k_pe_s); out_h = W_v,h (sum_s p(s) c_s).
 /// This equals the expanded computation (k_nope = W_k c, v = W_v c) without ever materializing per-head keys/values.
 /// </summary>
-public sealed unsafe class DeepSeek2Model : ILanguageModel
+internal sealed unsafe class DeepSeek2Model : ILanguageModel
 {
     private readonly GgufFile _file;
     private readonly DeepSeek2Layer[] _layers = [];
@@ -329,8 +330,8 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
             float* row = s.Owner[n].Row(l, s.Positions[n]);
             RmsNorm.Forward(kv, Pin(w.KvANorm), row, 1, r, eps);
             Buffer.MemoryCopy(kv + r, row + r, R * sizeof(float), R * sizeof(float));
-            Rope.Apply(row + r, 1, R, R, RopeStyle.Normal, cos, sin);
-            Rope.Apply(s.Q.Data + (long)n * H * DK + nope, H, DK, R, RopeStyle.Normal, cos, sin);
+            Rope.Forward(row + r, 1, R, R, neox: false, cos, sin);
+            Rope.Forward(s.Q.Data + (long)n * H * DK + nope, H, DK, R, neox: false, cos, sin);
         }
 
         // MLA: absorbed queries (parallel over heads); attention of all heads over the one latent cache they share
@@ -480,7 +481,7 @@ public sealed unsafe class DeepSeek2Model : ILanguageModel
     {
         _matmul.Forward(gate, x, s.Ffn1.Data, N);
         _matmul.Forward(up, x, s.Ffn2.Data, N);
-        Activations.SwiGlu(s.Ffn1.Data, s.Ffn2.Data, s.Ffn1.Data, (long)N * gate.Rows);
+        R1Sharp.Numerics.Layers.SwiGlu.Forward(s.Ffn1.Data, s.Ffn2.Data, s.Ffn1.Data, (long)N * gate.Rows);
         _matmul.Forward(down, s.Ffn1.Data, y, N);
     }
 

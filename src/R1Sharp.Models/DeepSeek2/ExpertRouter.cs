@@ -7,7 +7,7 @@ namespace R1Sharp.Models.DeepSeek2;
 /// its two best selection scores, only the best ExpertGroupsUsed groups stay eligible); top-k by selection score;
 /// weights are the UNBIASED probs of the chosen experts, divided by their sum when normalizing, times the scale.
 /// </summary>
-public sealed class ExpertRouter(int expertCount, int expertsUsed, int gatingFunction, bool normalize, float scale,
+internal sealed class ExpertRouter(int expertCount, int expertsUsed, int gatingFunction, bool normalize, float scale,
                                  int groups = 0, int groupsUsed = 0)
 {
     private readonly float[] _probs = new float[expertCount];

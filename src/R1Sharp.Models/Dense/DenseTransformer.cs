@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using R1Sharp.Models.Layers;
+using R1Sharp.Numerics.Layers;
 using R1Sharp.Gguf;
 using R1Sharp.Numerics.Kernels;
 using R1Sharp.Numerics.Tensors;
@@ -13,13 +14,13 @@ namespace R1Sharp.Models.Dense;
 /// logits = Wout·n(x) (Wout = token_embd when `output.weight` is absent). Grouped-query attention, causal.
 /// All tokens of all items of a step go through each matrix product as one batch.
 /// </summary>
-public sealed unsafe partial class DenseTransformer : ILanguageModel
+internal sealed unsafe partial class DenseTransformer : ILanguageModel
 {
     private sealed class Layer
     {
-        public required float[] AttnNorm, FfnNorm;
+        public required float* AttnNorm, FfnNorm;
         public required WeightMatrix Q, K, V, O, Gate, Up, Down;
-        public float[]? QBias, KBias, VBias;
+        public float* QBias, KBias, VBias; // null when absent
     }
 
     private readonly record struct Chunk(int Item, int Start, int Count);
@@ -27,10 +28,12 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     private readonly ModelConfig _cfg;
     private readonly Layer[] _layers;
     private readonly WeightMatrix _embedding, _output;
-    private readonly float[] _outputNorm;
-    private readonly float[]? _ropeFreqs;
+    private readonly float* _outputNorm;
+    private readonly float* _ropeFreqs; // llama-3 frequency factors, or null
+    private List<NativeBuffer> _vectors = []; // the memory of the norms and biases when loaded from a file
     private readonly int _maxBatch;
     private readonly ComputePool _pool;
+    private readonly bool _ownsPool;
     private readonly MatMul _matmul;
     private readonly WeightArena? _arena;
     private readonly object _gate = new();
@@ -59,19 +62,19 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     private readonly Action<int> _mergeBody;
     private readonly GgmlType _kvType;
 
-    private DenseTransformer(ModelConfig cfg, Layer[] layers, WeightMatrix embedding, WeightMatrix output,
-                             float[] outputNorm, float[]? ropeFreqs, int maxBatch, ComputePool pool, WeightArena? arena, GgmlType kvType)
+    private DenseTransformer(ModelConfig cfg, Weights weights, int maxBatch, ComputePool pool, bool ownsPool, WeightArena? arena, GgmlType kvType)
     {
         _kvType = kvType;
         _pool = pool;
+        _ownsPool = ownsPool;
         _matmul = new MatMul(pool);
         _arena = arena;
         _cfg = cfg;
-        _layers = layers;
-        _embedding = embedding;
-        _output = output;
-        _outputNorm = outputNorm;
-        _ropeFreqs = ropeFreqs;
+        _layers = weights.Layers;
+        _embedding = weights.Embedding;
+        _output = weights.Output;
+        _outputNorm = weights.OutputNorm;
+        _ropeFreqs = weights.RopeFreqs;
         _maxBatch = Math.Max(1, maxBatch);
         _attentionBody = AttentionTask;
         _qkvBody = QkvTask;
@@ -82,9 +85,6 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     }
 
     public ModelConfig Config => _cfg;
-
-    /// <summary>True when the output projection reuses the token embedding (no `output.weight`).</summary>
-    public bool TiedOutput => ReferenceEquals(_embedding, _output);
 
     /// <summary>Total bytes of weight data this model reads.</summary>
     public long WeightBytes { get; private init; }
@@ -101,17 +101,27 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     [GeneratedRegex(@"^blk\.(\d+)\.(attn_norm|attn_q|attn_k|attn_v|attn_output|ffn_norm|ffn_gate|ffn_up|ffn_down)\.(weight|bias)$")]
     private static partial Regex BlockTensor();
 
-    internal static DenseTransformer Load(GgufFile file, ModelLoadOptions options)
-    {
-        var cfg = ModelConfig.FromGguf(file);
-        bool biases = cfg.Architecture == "qwen2";
-        int e = cfg.EmbeddingLength, qDim = cfg.HeadCount * cfg.KeyLength, kDim = cfg.HeadCountKv * cfg.KeyLength,
-            vDim = cfg.HeadCountKv * cfg.ValueLength, oDim = cfg.HeadCount * cfg.ValueLength, f = cfg.FeedForwardLength;
+    /// <summary>Where <see cref="Assemble"/> takes a matrix [rows x cols] from (placed for the kernels when
+    /// <paramref name="place"/>).</summary>
+    private delegate WeightMatrix MatrixSource(string name, int rows, int cols, bool place);
 
-        // Every tensor must be one this architecture uses: an unknown one means a layout we would run wrongly.
-        foreach (var info in file.Tensors)
+    /// <summary>Where <see cref="Assemble"/> takes a float32 vector from: a pointer that stays valid while the model
+    /// lives; 0 when <paramref name="optional"/> and absent.</summary>
+    private delegate nint VectorSource(string name, int length, bool optional);
+
+    private sealed class Weights(Layer[] layers, WeightMatrix embedding, WeightMatrix output, float* outputNorm, float* ropeFreqs)
+    {
+        public readonly Layer[] Layers = layers;
+        public readonly WeightMatrix Embedding = embedding, Output = output;
+        public readonly float* OutputNorm = outputNorm, RopeFreqs = ropeFreqs;
+    }
+
+    /// <summary>Every tensor must be one this architecture uses: an unknown one means a layout we would run wrongly.</summary>
+    private static void CheckTensorNames(ModelConfig cfg, IEnumerable<string> names, string source)
+    {
+        bool biases = cfg.Architecture == "qwen2";
+        foreach (string n in names)
         {
-            string n = info.Name;
             bool known = n is "token_embd.weight" or "output_norm.weight" or "output.weight"
                          || (n == "rope_freqs.weight" && cfg.Architecture == "llama");
             if (!known && BlockTensor().Match(n) is { Success: true } m)
@@ -121,15 +131,57 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
                         && (!isBias || (biases && m.Groups[2].Value is "attn_q" or "attn_k" or "attn_v"));
             }
             if (!known)
-                throw new ModelFormatException(file.Path, $"unknown tensor {MessageText.Quote(n)} for architecture '{cfg.Architecture}' (not supported by this engine)");
+                throw new ModelFormatException(source, $"unknown tensor {MessageText.Quote(n)} for architecture '{cfg.Architecture}' (not supported by this engine)");
         }
+    }
+
+    /// <summary>The network's tensors by their llama.cpp names, from either source.</summary>
+    private static Weights Assemble(ModelConfig cfg, Func<string, bool> has, MatrixSource matrix, VectorSource vector)
+    {
+        bool biases = cfg.Architecture == "qwen2";
+        int e = cfg.EmbeddingLength, qDim = cfg.HeadCount * cfg.KeyLength, kDim = cfg.HeadCountKv * cfg.KeyLength,
+            vDim = cfg.HeadCountKv * cfg.ValueLength, oDim = cfg.HeadCount * cfg.ValueLength, f = cfg.FeedForwardLength;
+        // token_embd is only looked up (a row per token) unless the output reuses it: then it is placed like the others
+        bool tied = !has("output.weight");
+        var embedding = matrix("token_embd.weight", cfg.VocabSize, e, place: tied);
+        var output = tied ? embedding : matrix("output.weight", cfg.VocabSize, e, place: true);
+        var layers = new Layer[cfg.LayerCount];
+        for (int i = 0; i < layers.Length; i++)
+        {
+            string p = $"blk.{i}.";
+            layers[i] = new Layer
+            {
+                AttnNorm = (float*)vector(p + "attn_norm.weight", e, false),
+                Q = matrix(p + "attn_q.weight", qDim, e, true),
+                K = matrix(p + "attn_k.weight", kDim, e, true),
+                V = matrix(p + "attn_v.weight", vDim, e, true),
+                QBias = biases ? (float*)vector(p + "attn_q.bias", qDim, true) : null,
+                KBias = biases ? (float*)vector(p + "attn_k.bias", kDim, true) : null,
+                VBias = biases ? (float*)vector(p + "attn_v.bias", vDim, true) : null,
+                O = matrix(p + "attn_output.weight", e, oDim, true),
+                FfnNorm = (float*)vector(p + "ffn_norm.weight", e, false),
+                Gate = matrix(p + "ffn_gate.weight", f, e, true),
+                Up = matrix(p + "ffn_up.weight", f, e, true),
+                Down = matrix(p + "ffn_down.weight", e, f, true),
+            };
+        }
+        var outputNorm = (float*)vector("output_norm.weight", e, false);
+        var ropeFreqs = has("rope_freqs.weight") ? (float*)vector("rope_freqs.weight", cfg.RopeDimensionCount / 2, false) : null;
+        return new Weights(layers, embedding, output, outputNorm, ropeFreqs);
+    }
+
+    internal static DenseTransformer Load(GgufFile file, ModelLoadOptions options)
+    {
+        var cfg = ModelConfig.FromGguf(file);
+        CheckTensorNames(cfg, file.Tensors.Select(t => t.Name), file.Path);
 
         long weightBytes = 0;
         // Weights the matrix products read: copied once into memory laid out for the kernels, unless --mmap.
         var pool = options.CreatePool();
         var arena = options.Mmap ? null : new WeightArena();
-        WeightMatrix Place(WeightMatrix m) => arena == null ? m : arena.Place(m, pool);
-        WeightMatrix Matrix(string name, int rows, int cols)
+        // Norms and biases: float32 copies in native memory (stable pointers), freed with the model.
+        var vectors = new List<NativeBuffer>();
+        WeightMatrix Matrix(string name, int rows, int cols, bool place)
         {
             var info = Require(file, name);
             if (info.Dimensions.Length != 2 || info.Dimensions[0] != cols || info.Dimensions[1] != rows)
@@ -137,13 +189,14 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
             if (!IsSupportedType(info.Type))
                 throw new ModelFormatException(file.Path, $"tensor '{name}' has type {info.Type}, which this engine cannot compute with");
             weightBytes += info.ByteSize;
-            return WeightMatrix.FromGguf(file, info);
+            var m = WeightMatrix.FromGguf(file, info);
+            return place && arena != null ? arena.Place(m, pool) : m;
         }
-        float[] Vector(string name, int length, bool optional = false)
+        nint Vector(string name, int length, bool optional)
         {
             if (!file.TryGetTensor(name, out var info))
             {
-                if (optional) return null!;
+                if (optional) return 0;
                 throw new ModelFormatException(file.Path, $"tensor '{name}' is missing");
             }
             if (info.ElementCount != length || info.Dimensions[0] != length)
@@ -151,46 +204,60 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
             if (info.Type is not (GgmlType.F32 or GgmlType.F16 or GgmlType.BF16))
                 throw new ModelFormatException(file.Path, $"tensor '{name}' has type {info.Type}; expected F32, F16 or BF16");
             weightBytes += info.ByteSize;
-            var values = GC.AllocateUninitializedArray<float>(length, pinned: true);
-            new WeightMatrix(file.GetTensorPointer(info), info.Type, 1, length).DequantizeRow(0, values);
-            return values;
+            var values = new NativeBuffer(length);
+            vectors.Add(values);
+            new WeightMatrix(file.GetTensorPointer(info), info.Type, 1, length).DequantizeRow(0, new Span<float>(values.Data, length));
+            return (nint)values.Data;
         }
 
         try
         {
-            // token_embd is only looked up (a row per token) unless the output reuses it: then it is placed like the others
-            var embedding = Matrix("token_embd.weight", cfg.VocabSize, e);
-            var output = file.TryGetTensor("output.weight", out _) ? Place(Matrix("output.weight", cfg.VocabSize, e)) : (embedding = Place(embedding));
-            var layers = new Layer[cfg.LayerCount];
-            for (int i = 0; i < layers.Length; i++)
-            {
-                string p = $"blk.{i}.";
-                layers[i] = new Layer
-                {
-                    AttnNorm = Vector(p + "attn_norm.weight", e),
-                    Q = Place(Matrix(p + "attn_q.weight", qDim, e)),
-                    K = Place(Matrix(p + "attn_k.weight", kDim, e)),
-                    V = Place(Matrix(p + "attn_v.weight", vDim, e)),
-                    QBias = biases ? Vector(p + "attn_q.bias", qDim, optional: true) : null,
-                    KBias = biases ? Vector(p + "attn_k.bias", kDim, optional: true) : null,
-                    VBias = biases ? Vector(p + "attn_v.bias", vDim, optional: true) : null,
-                    O = Place(Matrix(p + "attn_output.weight", e, oDim)),
-                    FfnNorm = Vector(p + "ffn_norm.weight", e),
-                    Gate = Place(Matrix(p + "ffn_gate.weight", f, e)),
-                    Up = Place(Matrix(p + "ffn_up.weight", f, e)),
-                    Down = Place(Matrix(p + "ffn_down.weight", e, f)),
-                };
-            }
-            var outputNorm = Vector("output_norm.weight", e);
-            float[]? ropeFreqs = file.TryGetTensor("rope_freqs.weight", out _) ? Vector("rope_freqs.weight", cfg.RopeDimensionCount / 2) : null;
-            return new DenseTransformer(cfg, layers, embedding, output, outputNorm, ropeFreqs, options.MaxBatchTokens, pool, arena, options.KvType) { WeightBytes = weightBytes };
+            var w = Assemble(cfg, name => file.TryGetTensor(name, out _), Matrix, Vector);
+            return new DenseTransformer(cfg, w, options.MaxBatchTokens, pool, ownsPool: true, arena, options.KvType) { WeightBytes = weightBytes, _vectors = vectors };
         }
         catch
         {
+            foreach (var v in vectors) v.Dispose();
             arena?.Dispose();
             pool.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// (<see cref="ModelLoader.OverFloat32"/>.) A model that computes directly on float32 tensors someone else owns, named and shaped as in a GGUF file
+    /// (a trainer's parameter slab): no copy, so after the owner changes the values (an optimizer step) the next
+    /// <see cref="Forward"/> uses the new ones. Tell engines that cache KV of earlier requests to forget it then.
+    /// The tensors must stay allocated while the model lives; it runs on <paramref name="pool"/>, which it does not
+    /// dispose (calls from different threads take turns on a pool).
+    /// </summary>
+    public static DenseTransformer OverFloat32(ModelConfig config, IReadOnlyDictionary<string, Float32Tensor> tensors,
+                                              ComputePool pool, int maxBatchTokens = 512)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(pool);
+        if (config.Architecture is not ("qwen2" or "llama"))
+            throw new ArgumentException($"architecture '{config.Architecture}' is not a dense model (qwen2 or llama)", nameof(config));
+        const string source = "float32 weights";
+        CheckTensorNames(config, tensors.Keys, source);
+        long weightBytes = 0;
+        Float32Tensor Get(string name, params long[] dims)
+        {
+            if (!tensors.TryGetValue(name, out var t)) throw new ModelFormatException(source, $"tensor '{name}' is missing");
+            if (t.Data == 0) throw new ModelFormatException(source, $"tensor '{name}' has no memory");
+            if (!t.Dims.SequenceEqual(dims))
+                throw new ModelFormatException(source, $"tensor '{name}' has shape [{string.Join(", ", t.Dims)}], expected [{string.Join(", ", dims)}]");
+            weightBytes += 4 * dims.Aggregate(1L, (a, b) => a * b);
+            return t;
+        }
+        WeightMatrix Matrix(string name, int rows, int cols, bool place) =>
+            new((byte*)Get(name, cols, rows).Data, GgmlType.F32, rows, cols);
+        nint Vector(string name, int length, bool optional) =>
+            optional && !tensors.ContainsKey(name) ? 0 : Get(name, length).Data;
+        var w = Assemble(config, tensors.ContainsKey, Matrix, Vector);
+        // F32 KV cache: a trainer's rollouts are compared with its own float32 forward pass
+        return new DenseTransformer(config, w, maxBatchTokens, pool, ownsPool: false, arena: null, GgmlType.F32) { WeightBytes = weightBytes };
     }
 
     private static GgufTensorInfo Require(GgufFile file, string name) =>
@@ -301,24 +368,22 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         // Embedding rows, positions, rope angles.
         int row = 0;
         _attentionWork = 0;
-        fixed (float* freqs = _ropeFreqs)
+        float* freqs = _ropeFreqs;
+        for (int ci = 0; ci < _chunks.Count; ci++)
         {
-            for (int ci = 0; ci < _chunks.Count; ci++)
+            var ch = _chunks[ci];
+            var item = _items[ch.Item];
+            var seq = (DenseSequence)item.Sequence;
+            var tokens = item.Tokens.Span;
+            for (int t = 0; t < ch.Count; t++, row++)
             {
-                var ch = _chunks[ci];
-                var item = _items[ch.Item];
-                var seq = (DenseSequence)item.Sequence;
-                var tokens = item.Tokens.Span;
-                for (int t = 0; t < ch.Count; t++, row++)
-                {
-                    int pos = seq.Length + t;
-                    _tokenChunk[row] = ci;
-                    _tokenPos[row] = pos;
-                    _attentionWork += (long)(pos + 1) * c.HeadCount * (c.KeyLength + c.ValueLength);
-                    _embedding.DequantizeRow(tokens[ch.Start + t], new Span<float>(x + (long)row * e, e));
-                    Rope.Angles(pos, c.RopeDimensionCount, c.RopeFreqBase, c.RopeFreqScale, freqs,
-                        _cos!.Data + (long)row * half, _sin!.Data + (long)row * half);
-                }
+                int pos = seq.Length + t;
+                _tokenChunk[row] = ci;
+                _tokenPos[row] = pos;
+                _attentionWork += (long)(pos + 1) * c.HeadCount * (c.KeyLength + c.ValueLength);
+                _embedding.DequantizeRow(tokens[ch.Start + t], new Span<float>(x + (long)row * e, e));
+                Rope.Angles(pos, c.RopeDimensionCount, c.RopeFreqBase, c.RopeFreqScale, freqs,
+                    _cos!.Data + (long)row * half, _sin!.Data + (long)row * half);
             }
         }
         PlanAttention(n);
@@ -361,12 +426,11 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         return ((int)((long)n * partition / p), (int)((long)n * (partition + 1) / p));
     }
 
-    private void NormRows(int partition, float[] weight)
+    private void NormRows(int partition, float* weight)
     {
         var (s, end) = Rows(partition);
         int e = _cfg.EmbeddingLength;
-        fixed (float* w = weight)
-            RmsNorm.Forward(_x!.Data + (long)s * e, w, _xb!.Data + (long)s * e, end - s, e, _cfg.RmsEpsilon);
+        RmsNorm.Forward(_x!.Data + (long)s * e, weight, _xb!.Data + (long)s * e, end - s, e, _cfg.RmsEpsilon);
     }
 
     private void QkvTask(int partition)
@@ -378,12 +442,12 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         for (int r = s; r < end; r++)
         {
             float* q = _q!.Data + (long)r * qd, k = _k!.Data + (long)r * kd, v = _v!.Data + (long)r * vd;
-            if (L.QBias != null) fixed (float* b = L.QBias) AddInto(q, b, qd);
-            if (L.KBias != null) fixed (float* b = L.KBias) AddInto(k, b, kd);
-            if (L.VBias != null) fixed (float* b = L.VBias) AddInto(v, b, vd);
+            if (L.QBias != null) AddInto(q, L.QBias, qd);
+            if (L.KBias != null) AddInto(k, L.KBias, kd);
+            if (L.VBias != null) AddInto(v, L.VBias, vd);
             float* cos = _cos!.Data + (long)r * half, sin = _sin!.Data + (long)r * half;
-            Rope.Apply(q, c.HeadCount, c.KeyLength, c.RopeDimensionCount, c.RopeStyle, cos, sin);
-            Rope.Apply(k, c.HeadCountKv, c.KeyLength, c.RopeDimensionCount, c.RopeStyle, cos, sin);
+            Rope.Forward(q, c.HeadCount, c.KeyLength, c.RopeDimensionCount, c.RopeStyle == RopeStyle.Neox, cos, sin);
+            Rope.Forward(k, c.HeadCountKv, c.KeyLength, c.RopeDimensionCount, c.RopeStyle == RopeStyle.Neox, cos, sin);
         }
     }
 
@@ -461,7 +525,7 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
     {
         var (s, end) = Rows(partition);
         long f = _cfg.FeedForwardLength;
-        Activations.SwiGlu(_ffnGate!.Data + s * f, _ffnUp!.Data + s * f, _ffnGate.Data + s * f, (end - s) * f);
+        SwiGlu.Forward(_ffnGate!.Data + s * f, _ffnUp!.Data + s * f, _ffnGate.Data + s * f, (end - s) * f);
     }
 
     private static void AddInto(float* y, float* x, long n)
@@ -481,22 +545,20 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
         // Pending rows: (row, item, destination row in the item's logits).
         Span<(int Row, int Item, int Dest)> pending = stackalloc (int, int, int)[LogitRowsPerProduct];
         int count = 0, row = 0;
-        fixed (float* norm = _outputNorm)
+        float* norm = _outputNorm;
+        foreach (var ch in _chunks)
         {
-            foreach (var ch in _chunks)
+            var item = _items[ch.Item];
+            for (int t = 0; t < ch.Count; t++, row++)
             {
-                var item = _items[ch.Item];
-                for (int t = 0; t < ch.Count; t++, row++)
-                {
-                    bool last = ch.Start + t == item.Tokens.Length - 1;
-                    if (!item.AllLogits && !last) continue;
-                    RmsNorm.Forward(x + (long)row * e, norm, xb + (long)count * e, 1, e, _cfg.RmsEpsilon);
-                    pending[count++] = (row, ch.Item, item.AllLogits ? ch.Start + t : 0);
-                    if (count == LogitRowsPerProduct) Flush(pending, ref count);
-                }
+                bool last = ch.Start + t == item.Tokens.Length - 1;
+                if (!item.AllLogits && !last) continue;
+                RmsNorm.Forward(x + (long)row * e, norm, xb + (long)count * e, 1, e, _cfg.RmsEpsilon);
+                pending[count++] = (row, ch.Item, item.AllLogits ? ch.Start + t : 0);
+                if (count == LogitRowsPerProduct) Flush(pending, ref count);
             }
-            if (count > 0) Flush(pending, ref count);
         }
+        if (count > 0) Flush(pending, ref count);
 
         void Flush(Span<(int Row, int Item, int Dest)> rows, ref int n)
         {
@@ -520,7 +582,8 @@ public sealed unsafe partial class DenseTransformer : ILanguageModel
             _partials?.Dispose();
             _arena?.Dispose();
             _matmul.Dispose();
-            _pool.Dispose();
+            if (_ownsPool) _pool.Dispose();
+            foreach (var v in _vectors) v.Dispose();
         }
     }
 }

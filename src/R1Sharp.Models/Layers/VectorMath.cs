@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics;
 namespace R1Sharp.Models.Layers;
 
 /// <summary>Small SIMD helpers over raw pointers for the hot loops of attention (no spans, no bounds checks).</summary>
-public static unsafe class VectorMath
+internal static unsafe class VectorMath
 {
     /// <summary>sum_i a[i] * b[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

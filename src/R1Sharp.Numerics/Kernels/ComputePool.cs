@@ -4,7 +4,7 @@ namespace R1Sharp.Numerics.Kernels;
 
 /// <summary>
 /// A fixed set of worker threads for data-parallel loops, the one thread pool of R1Sharp (inference and training).
-/// <see cref="For(int, Action{int})"/> and <see cref="For(int, delegate*{int, void*, void}, void*)"/> run body(i) for
+/// <see cref="For(int, Action{int})"/> and <c>For(int, delegate*&lt;int, void*, void&gt;, void*)</c> run body(i) for
 /// every i in [0, count) and return when all are done; the caller takes part as one of the <see cref="Threads"/>.
 /// <list type="bullet">
 /// <item>Each index runs exactly once, on one thread; which thread is a matter of timing, so a body that depends only

@@ -7,7 +7,7 @@ namespace R1Sharp.Numerics.Kernels;
 /// <summary>
 /// Dequantization of one row: src = RowBytes(type, count) bytes in ggml's block layout -> dst[count] float32.
 /// Block layouts (ggml-common.h):
-///   Q4_0 {f16 d; u8 qs[16]}                  x[j] = d*((qs[j]&15)-8), x[j+16] = d*((qs[j]>>4)-8)
+///   Q4_0 {f16 d; u8 qs[16]}                  x[j] = d*((qs[j]&amp;15)-8), x[j+16] = d*((qs[j]>>4)-8)
 ///   Q4_1 {f16 d, m; u8 qs[16]}               x = d*q + m
 ///   Q5_0 {f16 d; u32 qh; u8 qs[16]}          5th bit of x[j] is bit j of qh; x = d*(q-16)
 ///   Q5_1 {f16 d, m; u32 qh; u8 qs[16]}       x = d*q + m

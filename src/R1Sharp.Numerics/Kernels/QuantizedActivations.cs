@@ -17,7 +17,7 @@ namespace R1Sharp.Numerics.Kernels;
 /// Laid out struct-of-arrays per token so the SIMD kernels load 32 aligned quants at a time.
 /// Buffers are reused across calls (owned by one MatMul, which frees them).
 /// </summary>
-public sealed unsafe class QuantizedActivations : IDisposable
+internal sealed unsafe class QuantizedActivations : IDisposable
 {
     public GgmlType DotType { get; private set; }
     public int Cols { get; private set; }

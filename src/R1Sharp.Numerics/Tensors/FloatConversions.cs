@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace R1Sharp.Numerics.Tensors;
 
 /// <summary>IEEE half (F16) and bfloat16 (BF16) conversions with ggml's rounding (round to nearest even).</summary>
-public static class FloatConversions
+internal static class FloatConversions
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float HalfToFloat(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);

@@ -173,6 +173,10 @@ internal static class ApiSupport
         _ => $"the request failed ({context.Response.StatusCode})",
     };
 
+    /// <summary>The in-stream error report of every streaming endpoint (SSE and NDJSON): the one error shape.</summary>
+    public static ErrorResponse StreamError(Exception e) =>
+        new(new ErrorBody("generation failed: " + e.Message, "server_error", null, null));
+
     public static long UnixNow() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
     public static string NewId(string prefix) => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace R1Sharp.Server.Api;
 
 /// <summary>POST /v1/chat/completions body (OpenAI plus DeepSeek/llama.cpp extensions).</summary>
-public sealed record ChatCompletionRequest : ISamplingRequest
+internal sealed record ChatCompletionRequest : ISamplingRequest
 {
     [JsonPropertyName("messages")] public List<ChatMessageDto>? Messages { get; init; }
     [JsonPropertyName("temperature")] public float? Temperature { get; init; }
@@ -29,28 +29,53 @@ public sealed record ChatCompletionRequest : ISamplingRequest
     /// <summary>DeepSeek's {"type": "enabled" | "disabled"}.</summary>
     [JsonPropertyName("thinking")] public ThinkingDto? Thinking { get; init; }
     [JsonPropertyName("max_completion_tokens")] public int? MaxCompletionTokens { get; init; }
+    /// <summary>[{"type": "function", "function": {"name", "description", "parameters"}}].</summary>
+    [JsonPropertyName("tools")] public JsonElement? Tools { get; init; }
+    /// <summary>"none", "auto", "required" or {"type": "function", "function": {"name"}}.</summary>
+    [JsonPropertyName("tool_choice")] public JsonElement? ToolChoice { get; init; }
+    [JsonPropertyName("parallel_tool_calls")] public bool? ParallelToolCalls { get; init; }
+    /// <summary>{"type": "text" | "json_object" | "json_schema", "json_schema": {"name", "schema", "strict"}}.</summary>
+    [JsonPropertyName("response_format")] public JsonElement? ResponseFormat { get; init; }
 }
 
-public sealed record StreamOptionsDto
+internal sealed record StreamOptionsDto
 {
     [JsonPropertyName("include_usage")] public bool? IncludeUsage { get; init; }
 }
 
-public sealed record ThinkingDto
+internal sealed record ThinkingDto
 {
     [JsonPropertyName("type")] public string? Type { get; init; }
 }
 
-public sealed record ChatMessageDto
+internal sealed record ChatMessageDto
 {
     [JsonPropertyName("role")] public string? Role { get; init; }
     /// <summary>A string, an array of content parts ({"type":"text","text":...}) or null.</summary>
     [JsonPropertyName("content")] public JsonElement? Content { get; init; }
     [JsonPropertyName("reasoning_content")] public string? ReasoningContent { get; init; }
     [JsonPropertyName("name")] public string? Name { get; init; }
+    [JsonPropertyName("tool_calls")] public List<ToolCallDto>? ToolCalls { get; init; }
+    [JsonPropertyName("tool_call_id")] public string? ToolCallId { get; init; }
 }
 
-public sealed record ChatCompletionResponse
+/// <summary>A tool call in a message, or (with <see cref="Index"/>) in a streamed delta.</summary>
+public sealed record ToolCallDto
+{
+    [JsonPropertyName("index")] public int? Index { get; init; }
+    [JsonPropertyName("id")] public string? Id { get; init; }
+    [JsonPropertyName("type")] public string? Type { get; init; } = "function";
+    [JsonPropertyName("function")] public FunctionCallDto? Function { get; init; }
+}
+
+public sealed record FunctionCallDto
+{
+    [JsonPropertyName("name")] public string? Name { get; init; }
+    /// <summary>The arguments as a JSON object's text.</summary>
+    [JsonPropertyName("arguments")] public string? Arguments { get; init; }
+}
+
+internal sealed record ChatCompletionResponse
 {
     [JsonPropertyName("id")] public required string Id { get; init; }
     [JsonPropertyName("object")] public string Object { get; init; } = "chat.completion";
@@ -61,7 +86,7 @@ public sealed record ChatCompletionResponse
     [JsonPropertyName("usage")] public UsageDto? Usage { get; init; }
 }
 
-public sealed record ChatChoiceDto
+internal sealed record ChatChoiceDto
 {
     [JsonPropertyName("index")] public int Index { get; init; }
     [JsonPropertyName("message")] public required ResponseMessageDto Message { get; init; }
@@ -69,14 +94,15 @@ public sealed record ChatChoiceDto
     [JsonPropertyName("finish_reason")] public required string FinishReason { get; init; }
 }
 
-public sealed record ResponseMessageDto
+internal sealed record ResponseMessageDto
 {
     [JsonPropertyName("role")] public string Role { get; init; } = "assistant";
     [JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? Content { get; init; }
     [JsonPropertyName("reasoning_content")] public string? ReasoningContent { get; init; }
+    [JsonPropertyName("tool_calls")] public List<ToolCallDto>? ToolCalls { get; init; }
 }
 
-public sealed record ChatCompletionChunk
+internal sealed record ChatCompletionChunk
 {
     [JsonPropertyName("id")] public required string Id { get; init; }
     [JsonPropertyName("object")] public string Object { get; init; } = "chat.completion.chunk";
@@ -87,7 +113,7 @@ public sealed record ChatCompletionChunk
     [JsonPropertyName("usage")] public UsageDto? Usage { get; init; }
 }
 
-public sealed record ChunkChoiceDto
+internal sealed record ChunkChoiceDto
 {
     [JsonPropertyName("index")] public int Index { get; init; }
     [JsonPropertyName("delta")] public required DeltaDto Delta { get; init; }
@@ -95,21 +121,22 @@ public sealed record ChunkChoiceDto
     [JsonPropertyName("finish_reason"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] public string? FinishReason { get; init; }
 }
 
-public sealed record DeltaDto
+internal sealed record DeltaDto
 {
     [JsonPropertyName("role")] public string? Role { get; init; }
     [JsonPropertyName("content")] public string? Content { get; init; }
     [JsonPropertyName("reasoning_content")] public string? ReasoningContent { get; init; }
+    [JsonPropertyName("tool_calls")] public List<ToolCallDto>? ToolCalls { get; init; }
 }
 
-public sealed record ChatLogProbsDto
+internal sealed record ChatLogProbsDto
 {
     [JsonPropertyName("content")] public List<TokenLogProbDto>? Content { get; init; }
     /// <summary>Log-probabilities of the reasoning tokens (an extension; OpenAI has no reasoning text).</summary>
     [JsonPropertyName("reasoning_content")] public List<TokenLogProbDto>? ReasoningContent { get; init; }
 }
 
-public sealed record TokenLogProbDto
+internal sealed record TokenLogProbDto
 {
     [JsonPropertyName("token")] public required string Token { get; init; }
     [JsonPropertyName("logprob")] public float LogProb { get; init; }
@@ -117,14 +144,14 @@ public sealed record TokenLogProbDto
     [JsonPropertyName("top_logprobs")] public List<TopLogProbDto>? TopLogProbs { get; init; }
 }
 
-public sealed record TopLogProbDto
+internal sealed record TopLogProbDto
 {
     [JsonPropertyName("token")] public required string Token { get; init; }
     [JsonPropertyName("logprob")] public float LogProb { get; init; }
     [JsonPropertyName("bytes")] public required int[] Bytes { get; init; }
 }
 
-public sealed record UsageDto
+internal sealed record UsageDto
 {
     [JsonPropertyName("prompt_tokens")] public int PromptTokens { get; init; }
     [JsonPropertyName("completion_tokens")] public int CompletionTokens { get; init; }
@@ -136,12 +163,12 @@ public sealed record UsageDto
     [JsonPropertyName("prompt_cache_miss_tokens")] public int? PromptCacheMissTokens { get; init; }
 }
 
-public sealed record PromptTokensDetailsDto
+internal sealed record PromptTokensDetailsDto
 {
     [JsonPropertyName("cached_tokens")] public int CachedTokens { get; init; }
 }
 
-public sealed record CompletionTokensDetailsDto
+internal sealed record CompletionTokensDetailsDto
 {
     [JsonPropertyName("reasoning_tokens")] public int ReasoningTokens { get; init; }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -7,7 +6,7 @@ using R1Sharp.Inference.Batching;
 namespace R1Sharp.Server.Api;
 
 /// <summary>POST /v1/chat/completions: OpenAI chat completions with DeepSeek's reasoning_content.</summary>
-public static class ChatCompletionsEndpoint
+internal static class ChatCompletionsEndpoint
 {
     public static IEndpointRouteBuilder MapChatCompletions(this IEndpointRouteBuilder app)
     {
@@ -24,68 +23,50 @@ public static class ChatCompletionsEndpoint
         int n = RequestMapping.Choices(req);
         int? maxTokens = req.MaxCompletionTokens ?? req.MaxTokens;
         if (req.MaxCompletionTokens is < 1) throw ApiException.BadRequest("max_completion_tokens must be at least 1", "max_completion_tokens");
-        int? budget = options.ThinkingBudget;
-        if (req.ReasoningEffort is { } effort) budget = RequestMapping.EffortBudget(effort);
-        if (req.Thinking?.Type is { } thinkingType)
-        {
-            if (thinkingType == "disabled") budget = 0;
-            else if (thinkingType != "enabled") throw ApiException.BadRequest("thinking.type must be 'enabled' or 'disabled'", "thinking");
-        }
-        if (req.ThinkingBudget is { } explicitBudget) budget = explicitBudget;
+        int? budget = RequestMapping.Budget(options.ThinkingBudget, req.ReasoningEffort, req.Thinking?.Type, req.ThinkingBudget);
         bool logProbs = req.LogProbs ?? false;
         int topLogProbs = req.TopLogProbs ?? 0;
         if (topLogProbs > 0 && !logProbs) throw ApiException.BadRequest("top_logprobs requires logprobs: true", "top_logprobs");
         var parameters = RequestMapping.Parameters(req, maxTokens, budget, logProbs, topLogProbs);
+        var tools = RequestMapping.Tools(req.Tools);
+        var choice = RequestMapping.ToolChoice(req.ToolChoice, tools);
+        var format = RequestMapping.ResponseFormat(req.ResponseFormat);
 
         var engine = ApiSupport.RequireEngine(context);
-        PreparedPrompt prompt;
-        try
-        {
-            prompt = engine.PrepareChat(messages);
-        }
-        catch (ContextLengthExceededException e)
-        {
-            throw ApiSupport.ContextExceeded(e, "messages");
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            throw ApiException.BadRequest("the messages could not be rendered with the model's chat template: " + e.Message, "messages");
-        }
-        if (prompt.Tokens.Length >= engine.ContextLength)
-            throw ApiSupport.ContextExceeded(new ContextLengthExceededException(prompt.Tokens.Length, engine.ContextLength), "messages");
-
+        var plan = ChatPlan.Build(engine, messages, tools, choice, req.ParallelToolCalls ?? true, format, "response_format", parameters);
         var requests = Enumerable.Range(0, n)
-            .Select(i => new GenerationRequest(prompt.Tokens, RequestMapping.ForChoice(parameters, i), SplitReasoning: true,
-                StartsInReasoning: prompt.StartsInReasoning, Timeout: options.RequestTimeout) { Endpoint = "chat" })
+            .Select(i => new GenerationRequest(plan.Prompt.Tokens, RequestMapping.ForChoice(plan.Parameters, i), SplitReasoning: true,
+                StartsInReasoning: plan.Prompt.StartsInReasoning, Timeout: options.RequestTimeout) { Endpoint = "chat" })
             .ToList();
         string model = req.Model is { Length: > 0 } m ? m : engine.ModelName;
         // The engine counts every request's outcome (r1_requests_total), cancelled and rejected ones included.
         using var run = ChoiceRun.Start(engine, requests, context.RequestAborted);
         string id = ApiSupport.NewId("chatcmpl-");
         long created = ApiSupport.UnixNow();
-        if (req.Stream == true) await StreamAsync(context, run, id, created, model, n, req.StreamOptions?.IncludeUsage == true);
-        else await CompleteAsync(context, run, id, created, model, n, logProbs);
+        var outputs = Enumerable.Range(0, n).Select(_ => new ChatOutput(plan.ToolSyntax)).ToArray();
+        if (req.Stream == true) await StreamAsync(context, run, outputs, id, created, model, req.StreamOptions?.IncludeUsage == true);
+        else await CompleteAsync(context, run, outputs, id, created, model, logProbs);
     }
 
-    private static async Task<GenerationFinished[]> CompleteAsync(HttpContext context, ChoiceRun run, string id, long created,
-        string model, int n, bool logProbs)
+    private static async Task<GenerationFinished[]> CompleteAsync(HttpContext context, ChoiceRun run, ChatOutput[] outputs, string id,
+        long created, string model, bool logProbs)
     {
-        var reasoning = new StringBuilder[n];
-        var answer = new StringBuilder[n];
+        int n = outputs.Length;
         var answerLogProbs = new List<TokenLogProbDto>[n];
         var reasoningLogProbs = new List<TokenLogProbDto>[n];
         var finished = new GenerationFinished?[n];
-        for (int i = 0; i < n; i++) { reasoning[i] = new(); answer[i] = new(); answerLogProbs[i] = []; reasoningLogProbs[i] = []; }
+        for (int i = 0; i < n; i++) { answerLogProbs[i] = []; reasoningLogProbs[i] = []; }
         await foreach (var (i, update) in run.ReadAllAsync(context.RequestAborted))
         {
             switch (update)
             {
                 case GenerationText t:
-                    (t.Channel == TextChannel.Reasoning ? reasoning[i] : answer[i]).Append(t.Text);
+                    outputs[i].Push(t);
                     if (t.LogProbs is { } lp)
                         (t.Channel == TextChannel.Reasoning ? reasoningLogProbs[i] : answerLogProbs[i]).AddRange(lp.Select(LogProbMapping.ToDto));
                     break;
                 case GenerationFinished f:
+                    outputs[i].Finish();
                     finished[i] = f;
                     break;
             }
@@ -101,11 +82,12 @@ public static class ChatCompletionsEndpoint
                 Index = i,
                 Message = new ResponseMessageDto
                 {
-                    Content = answer[i].ToString(),
-                    ReasoningContent = reasoning[i].Length > 0 ? reasoning[i].ToString() : null,
+                    Content = outputs[i].FinalContent,
+                    ReasoningContent = outputs[i].Reasoning.Length > 0 ? outputs[i].Reasoning.ToString() : null,
+                    ToolCalls = outputs[i].Calls.Count > 0 ? outputs[i].Calls.Select(c => ChatOutput.ToDto(c)).ToList() : null,
                 },
                 LogProbs = logProbs ? new ChatLogProbsDto { Content = answerLogProbs[i], ReasoningContent = reasoningLogProbs[i] } : null,
-                FinishReason = LogProbMapping.FinishReason(done[i].FinishReason),
+                FinishReason = outputs[i].FinishReason(done[i]),
             }).ToList(),
             Usage = LogProbMapping.Usage(done),
         };
@@ -113,9 +95,10 @@ public static class ChatCompletionsEndpoint
         return done;
     }
 
-    private static async Task<GenerationFinished[]> StreamAsync(HttpContext context, ChoiceRun run, string id, long created,
-        string model, int n, bool includeUsage)
+    private static async Task<GenerationFinished[]> StreamAsync(HttpContext context, ChoiceRun run, ChatOutput[] outputs, string id,
+        long created, string model, bool includeUsage)
     {
+        int n = outputs.Length;
         var ct = context.RequestAborted;
         var sse = new SseWriter(context.Response);
         await sse.StartAsync(ct);
@@ -127,6 +110,13 @@ public static class ChatCompletionsEndpoint
             Model = model,
             Choices = [new ChunkChoiceDto { Index = index, Delta = delta, FinishReason = finishReason, LogProbs = logProbs }],
         };
+        // A completed tool call goes out whole, as one delta (index, id, type, name and all the arguments).
+        async Task WriteCallsAsync(int choice, int count)
+        {
+            var calls = outputs[choice].Calls;
+            for (int k = calls.Count - count; k < calls.Count; k++)
+                await sse.WriteAsync(Chunk(choice, new DeltaDto { ToolCalls = [ChatOutput.ToDto(calls[k], k)] }), ServerJsonContext.Default.ChatCompletionChunk, ct);
+        }
         for (int i = 0; i < n; i++)
             await sse.WriteAsync(Chunk(i, new DeltaDto { Role = "assistant" }), ServerJsonContext.Default.ChatCompletionChunk, ct);
         try
@@ -137,28 +127,30 @@ public static class ChatCompletionsEndpoint
                 {
                     case GenerationText t when t.Text.Length > 0 || t.LogProbs is { Count: > 0 }:
                         bool isReasoning = t.Channel == TextChannel.Reasoning;
-                        var delta = isReasoning ? new DeltaDto { ReasoningContent = t.Text } : new DeltaDto { Content = t.Text };
+                        var (reasoningText, contentText, newCalls) = outputs[i].Push(t);
+                        var delta = isReasoning ? new DeltaDto { ReasoningContent = reasoningText } : new DeltaDto { Content = contentText };
                         ChatLogProbsDto? lp = t.LogProbs is { Count: > 0 } list
                             ? isReasoning
                                 ? new ChatLogProbsDto { ReasoningContent = list.Select(LogProbMapping.ToDto).ToList() }
                                 : new ChatLogProbsDto { Content = list.Select(LogProbMapping.ToDto).ToList() }
                             : null;
-                        await sse.WriteAsync(Chunk(i, delta, null, lp), ServerJsonContext.Default.ChatCompletionChunk, ct);
+                        if (isReasoning || contentText.Length > 0 || lp is not null)
+                            await sse.WriteAsync(Chunk(i, delta, null, lp), ServerJsonContext.Default.ChatCompletionChunk, ct);
+                        await WriteCallsAsync(i, newCalls);
                         break;
                     case GenerationFinished f:
                         finished[i] = f;
-                        await sse.WriteAsync(Chunk(i, new DeltaDto(), LogProbMapping.FinishReason(f.FinishReason)),
-                            ServerJsonContext.Default.ChatCompletionChunk, ct);
+                        var (tail, lastCalls) = outputs[i].Finish();
+                        if (tail.Length > 0) await sse.WriteAsync(Chunk(i, new DeltaDto { Content = tail }), ServerJsonContext.Default.ChatCompletionChunk, ct);
+                        await WriteCallsAsync(i, lastCalls);
+                        await sse.WriteAsync(Chunk(i, new DeltaDto(), outputs[i].FinishReason(f)), ServerJsonContext.Default.ChatCompletionChunk, ct);
                         break;
                 }
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Headers are gone: report the failure in-band, as OpenAI does, and end the stream.
-            await sse.WriteAsync(new ErrorResponse(new ErrorBody("generation failed: " + e.Message, "server_error", null, null)),
-                ServerJsonContext.Default.ErrorResponse, ct);
-            await sse.DoneAsync(ct);
+            await sse.ErrorAsync(e, ct);
             return finished.OfType<GenerationFinished>().ToArray();
         }
         var done = finished.OfType<GenerationFinished>().ToArray();

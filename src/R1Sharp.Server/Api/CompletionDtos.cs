@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace R1Sharp.Server.Api;
 
 /// <summary>POST /v1/completions body: a raw prompt, no chat template, no reasoning split.</summary>
-public sealed record CompletionRequest : ISamplingRequest
+internal sealed record CompletionRequest : ISamplingRequest
 {
     /// <summary>A string, an array of one string, or an array of token ids.</summary>
     [JsonPropertyName("prompt")] public JsonElement? Prompt { get; init; }
@@ -27,7 +27,7 @@ public sealed record CompletionRequest : ISamplingRequest
     [JsonPropertyName("model")] public string? Model { get; init; }
 }
 
-public sealed record CompletionResponse
+internal sealed record CompletionResponse
 {
     [JsonPropertyName("id")] public required string Id { get; init; }
     [JsonPropertyName("object")] public string Object { get; init; } = "text_completion";
@@ -38,7 +38,7 @@ public sealed record CompletionResponse
     [JsonPropertyName("usage")] public UsageDto? Usage { get; init; }
 }
 
-public sealed record CompletionChoiceDto
+internal sealed record CompletionChoiceDto
 {
     [JsonPropertyName("index")] public int Index { get; init; }
     [JsonPropertyName("text")] public required string Text { get; init; }
@@ -47,7 +47,7 @@ public sealed record CompletionChoiceDto
 }
 
 /// <summary>The legacy completions log-probability shape.</summary>
-public sealed record CompletionLogProbsDto
+internal sealed record CompletionLogProbsDto
 {
     [JsonPropertyName("tokens")] public required List<string> Tokens { get; init; }
     [JsonPropertyName("token_logprobs")] public required List<float> TokenLogProbs { get; init; }

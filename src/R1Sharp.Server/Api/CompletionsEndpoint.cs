@@ -7,7 +7,7 @@ using R1Sharp.Inference.Batching;
 namespace R1Sharp.Server.Api;
 
 /// <summary>POST /v1/completions: raw text completion (no chat template, reasoning not split).</summary>
-public static class CompletionsEndpoint
+internal static class CompletionsEndpoint
 {
     public static IEndpointRouteBuilder MapCompletions(this IEndpointRouteBuilder app)
     {
@@ -60,16 +60,24 @@ public static class CompletionsEndpoint
                 if (echo.Length > 0)
                     for (int i = 0; i < n; i++)
                         await sse.WriteAsync(Chunk(id, created, model, i, echo, null, null), ServerJsonContext.Default.CompletionResponse, ct);
-                await foreach (var (i, update) in run.ReadAllAsync(ct))
+                try
                 {
-                    if (update is GenerationText t && (t.Text.Length > 0 || t.LogProbs is { Count: > 0 }))
-                        await sse.WriteAsync(Chunk(id, created, model, i, t.Text, LogProbs(t.LogProbs, 0), null), ServerJsonContext.Default.CompletionResponse, ct);
-                    else if (update is GenerationFinished f)
+                    await foreach (var (i, update) in run.ReadAllAsync(ct))
                     {
-                        finished[i] = f;
-                        await sse.WriteAsync(Chunk(id, created, model, i, "", null, LogProbMapping.FinishReason(f.FinishReason)),
-                            ServerJsonContext.Default.CompletionResponse, ct);
+                        if (update is GenerationText t && (t.Text.Length > 0 || t.LogProbs is { Count: > 0 }))
+                            await sse.WriteAsync(Chunk(id, created, model, i, t.Text, LogProbs(t.LogProbs, 0), null), ServerJsonContext.Default.CompletionResponse, ct);
+                        else if (update is GenerationFinished f)
+                        {
+                            finished[i] = f;
+                            await sse.WriteAsync(Chunk(id, created, model, i, "", null, LogProbMapping.FinishReason(f.FinishReason)),
+                                ServerJsonContext.Default.CompletionResponse, ct);
+                        }
                     }
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    await sse.ErrorAsync(e, ct);
+                    return;
                 }
                 if (req.StreamOptions?.IncludeUsage == true)
                     await sse.WriteAsync(new CompletionResponse { Id = id, Created = created, Model = model, Choices = [],

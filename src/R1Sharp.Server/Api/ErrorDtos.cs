@@ -3,16 +3,16 @@ using System.Text.Json.Serialization;
 namespace R1Sharp.Server.Api;
 
 /// <summary>OpenAI's error body: {"error": {"message", "type", "param", "code"}}.</summary>
-public sealed record ErrorResponse([property: JsonPropertyName("error")] ErrorBody Error);
+internal sealed record ErrorResponse([property: JsonPropertyName("error")] ErrorBody Error);
 
-public sealed record ErrorBody(
+internal sealed record ErrorBody(
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("param"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Param,
     [property: JsonPropertyName("code"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Code);
 
 /// <summary>A request failure that becomes an OpenAI-shaped error response.</summary>
-public sealed class ApiException(int status, string message, string type = "invalid_request_error", string? param = null,
+internal sealed class ApiException(int status, string message, string type = "invalid_request_error", string? param = null,
     string? code = null, TimeSpan? retryAfter = null) : Exception(message)
 {
     public int Status { get; } = status;

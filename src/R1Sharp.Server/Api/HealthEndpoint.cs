@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Routing;
 namespace R1Sharp.Server.Api;
 
 /// <summary>GET /health: 503 {"status":"loading"} until the model is loaded, then 200 {"status":"ok"}.</summary>
-public static class HealthEndpoint
+internal static class HealthEndpoint
 {
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {

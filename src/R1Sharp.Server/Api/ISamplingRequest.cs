@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace R1Sharp.Server.Api;
 
 /// <summary>The generation fields chat and text completion requests share.</summary>
-public interface ISamplingRequest
+internal interface ISamplingRequest
 {
     string? Model { get; }
     float? Temperature { get; }

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Routing;
 namespace R1Sharp.Server.Api;
 
 /// <summary>GET /metrics: Prometheus text format (version 0.0.4).</summary>
-public static class MetricsEndpoint
+internal static class MetricsEndpoint
 {
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {

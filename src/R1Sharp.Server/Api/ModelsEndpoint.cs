@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Routing;
 namespace R1Sharp.Server.Api;
 
 /// <summary>GET /v1/models: the one loaded model.</summary>
-public static class ModelsEndpoint
+internal static class ModelsEndpoint
 {
     private static readonly long Started = ApiSupport.UnixNow();
 

@@ -20,4 +20,14 @@ namespace R1Sharp.Server.Api;
 [JsonSerializable(typeof(TokenizePiecesResponse))]
 [JsonSerializable(typeof(DetokenizeRequest))]
 [JsonSerializable(typeof(DetokenizeResponse))]
-public sealed partial class ServerJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(Ollama.OllamaChatRequest))]
+[JsonSerializable(typeof(Ollama.OllamaGenerateRequest))]
+[JsonSerializable(typeof(Ollama.OllamaChatResponse))]
+[JsonSerializable(typeof(Ollama.OllamaGenerateResponse))]
+[JsonSerializable(typeof(Ollama.OllamaModelRequest))]
+[JsonSerializable(typeof(Ollama.OllamaModelList))]
+[JsonSerializable(typeof(Ollama.OllamaShowResponse))]
+[JsonSerializable(typeof(Ollama.OllamaVersion))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(long))]
+internal sealed partial class ServerJsonContext : JsonSerializerContext;

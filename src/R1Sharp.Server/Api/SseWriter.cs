@@ -28,6 +28,13 @@ internal sealed class SseWriter(HttpResponse response)
         await response.Body.FlushAsync(ct);
     }
 
+    /// <summary>A failure after the headers went out: reported in-band in the error shape, as OpenAI does, then [DONE].</summary>
+    public async Task ErrorAsync(Exception e, CancellationToken ct)
+    {
+        await WriteAsync(ApiSupport.StreamError(e), ServerJsonContext.Default.ErrorResponse, ct);
+        await DoneAsync(ct);
+    }
+
     public async Task DoneAsync(CancellationToken ct)
     {
         await response.Body.WriteAsync(Done, ct);

@@ -7,7 +7,7 @@ using R1Sharp.Inference.Batching;
 namespace R1Sharp.Server.Api;
 
 /// <summary>POST /tokenize and /detokenize in llama.cpp server's shapes.</summary>
-public static class TokenizeEndpoints
+internal static class TokenizeEndpoints
 {
     public static IEndpointRouteBuilder MapTokenize(this IEndpointRouteBuilder app)
     {

@@ -13,7 +13,7 @@ namespace R1Sharp.Server.Conversations;
 /// and errors written as by the OpenAI API (ApiSupport); the API key, origin and content type are checked for every
 /// route by <see cref="RequestGuard"/>.
 /// </summary>
-public static class ConversationEndpoints
+internal static class ConversationEndpoints
 {
     private static readonly JsonSerializerOptions Indented = new(ConversationJsonContext.Default.Options) { WriteIndented = true };
 

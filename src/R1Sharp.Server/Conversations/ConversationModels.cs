@@ -4,14 +4,14 @@ using System.Text.Json.Serialization;
 namespace R1Sharp.Server.Conversations;
 
 /// <summary>A conversation as listed in the sidebar (no messages).</summary>
-public sealed record ConversationSummary(
+internal sealed record ConversationSummary(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("createdAt")] long CreatedAt,
     [property: JsonPropertyName("updatedAt")] long UpdatedAt);
 
 /// <summary>A conversation with its settings (free-form JSON object owned by the web app) and its messages in order.</summary>
-public sealed record Conversation(
+internal sealed record Conversation(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("title")] string Title,
     [property: JsonPropertyName("createdAt")] long CreatedAt,
@@ -20,7 +20,7 @@ public sealed record Conversation(
     [property: JsonPropertyName("messages")] IReadOnlyList<StoredMessage> Messages);
 
 /// <summary>One message. <c>Meta</c> is a free-form JSON object (model name, tokens/s, thinking time, finish reason).</summary>
-public sealed record StoredMessage(
+internal sealed record StoredMessage(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("role")] string Role,
     [property: JsonPropertyName("content")] string Content,
@@ -30,19 +30,19 @@ public sealed record StoredMessage(
     [property: JsonPropertyName("updatedAt")] long UpdatedAt);
 
 /// <summary>Body of POST /api/conversations and PATCH /api/conversations/{id}; null fields are left unchanged.</summary>
-public sealed record ConversationPatch(
+internal sealed record ConversationPatch(
     [property: JsonPropertyName("title")] string? Title,
     [property: JsonPropertyName("settings")] JsonElement? Settings);
 
 /// <summary>Body of POST .../messages (Role and Content required) and PATCH .../messages/{id} (null fields unchanged).</summary>
-public sealed record MessagePatch(
+internal sealed record MessagePatch(
     [property: JsonPropertyName("role")] string? Role,
     [property: JsonPropertyName("content")] string? Content,
     [property: JsonPropertyName("reasoning")] string? Reasoning,
     [property: JsonPropertyName("meta")] JsonElement? Meta);
 
 /// <summary>The export/import document: a format tag and whole conversations.</summary>
-public sealed record ConversationExport(
+internal sealed record ConversationExport(
     [property: JsonPropertyName("format")] string Format,
     [property: JsonPropertyName("exportedAt")] long ExportedAt,
     [property: JsonPropertyName("conversations")] IReadOnlyList<Conversation> Conversations)
@@ -52,10 +52,10 @@ public sealed record ConversationExport(
 
 /// <summary>A request the store refuses (bad role, oversize text, malformed import): the endpoints answer 400 naming
 /// <see cref="Param"/>, the field at fault.</summary>
-public sealed class ConversationStoreException(string message, string? param = null) : Exception(message)
+internal sealed class ConversationStoreException(string message, string? param = null) : Exception(message)
 {
     public string? Param { get; } = param;
 }
 
 /// <summary>Answer of POST /api/import: the new conversations.</summary>
-public sealed record ImportResult([property: JsonPropertyName("imported")] IReadOnlyList<ConversationSummary> Imported);
+internal sealed record ImportResult([property: JsonPropertyName("imported")] IReadOnlyList<ConversationSummary> Imported);

@@ -9,7 +9,7 @@ namespace R1Sharp.Server.Conversations;
 /// commits the user's message before generating and the answer when it ends, so at most the answer being generated
 /// is lost. Thread-safe: each call opens its own (pooled) connection.
 /// </summary>
-public sealed class ConversationStore
+internal sealed class ConversationStore
 {
     public const int MaxTitleLength = 200;
     public const int MaxTextLength = 4 * 1024 * 1024;   // per message field, characters

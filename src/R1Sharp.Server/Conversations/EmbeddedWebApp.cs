@@ -14,7 +14,7 @@ namespace R1Sharp.Server.Conversations;
 /// "wwwroot/&lt;path&gt;"), so `r1 serve` works from any build or publish folder with nothing beside the binary.
 /// Each file is an endpoint of its own (GET and HEAD), so a fallback route of the host never shadows it.
 /// </summary>
-public static class EmbeddedWebApp
+internal static class EmbeddedWebApp
 {
     private const string Prefix = "wwwroot/";
     private static readonly Lazy<FrozenDictionary<string, WebFile>> Files = new(Load);

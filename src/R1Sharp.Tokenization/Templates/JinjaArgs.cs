@@ -2,7 +2,7 @@ namespace R1Sharp.Tokenization.Templates;
 
 /// <summary>The arguments of a filter, test or method call: positional values and keyword values, looked up the way
 /// Python binds parameters (by position first, then by name), with the conversions builtins need.</summary>
-public readonly record struct JinjaArgs(List<object?> Positional, List<KeyValuePair<string, object?>> Keywords)
+internal readonly record struct JinjaArgs(List<object?> Positional, List<KeyValuePair<string, object?>> Keywords)
 {
     public int Count => Positional.Count;
 

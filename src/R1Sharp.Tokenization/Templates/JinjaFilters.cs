@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace R1Sharp.Tokenization.Templates;
 
 /// <summary>jinja2's filters (<c>value | name(args)</c>), one table from name to implementation.</summary>
-public static partial class JinjaFilters
+internal static partial class JinjaFilters
 {
     private delegate object? Filter(JinjaRenderer r, object? value, JinjaArgs a);
 

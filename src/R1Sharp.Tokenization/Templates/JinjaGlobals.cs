@@ -5,7 +5,7 @@ namespace R1Sharp.Tokenization.Templates;
 
 /// <summary>The global functions of a chat template: jinja2's (range, namespace, dict) and those HF transformers adds
 /// (raise_exception, strftime_now).</summary>
-public static class JinjaGlobals
+internal static class JinjaGlobals
 {
     private delegate object? Function(JinjaArgs args, Func<DateTime> clock);
 

@@ -3,9 +3,9 @@ using System.Text;
 
 namespace R1Sharp.Tokenization.Templates;
 
-public enum JinjaTokenKind { Data, VariableBegin, VariableEnd, BlockBegin, BlockEnd, Name, String, Integer, Float, Operator, Eof }
+internal enum JinjaTokenKind { Data, VariableBegin, VariableEnd, BlockBegin, BlockEnd, Name, String, Integer, Float, Operator, Eof }
 
-public readonly record struct JinjaToken(JinjaTokenKind Kind, string Value, int Line, object? Number = null)
+internal readonly record struct JinjaToken(JinjaTokenKind Kind, string Value, int Line, object? Number = null)
 {
     /// <summary>For error messages: one line, at most 40 characters of the token.</summary>
     public override string ToString() => Kind == JinjaTokenKind.Eof ? "end of template"
@@ -29,7 +29,7 @@ public sealed record JinjaOptions
 /// whitespace control ("-" strips all whitespace on that side, "+" disables lstrip/trim for that tag),
 /// trim_blocks (one newline after a block or comment tag) and lstrip_blocks (spaces and tabs before a block or
 /// comment tag that starts its line), {% raw %}, and expression tokens inside tags.</summary>
-public static class JinjaLexer
+internal static class JinjaLexer
 {
     public static List<JinjaToken> Tokenize(string source, JinjaOptions options)
     {

@@ -3,7 +3,7 @@ namespace R1Sharp.Tokenization.Templates;
 /// <summary>The Python methods templates call on values (<c>s.split(',')</c>, <c>d.items()</c>, <c>loop.cycle(...)</c>):
 /// one table per receiver type. Methods that would modify a list or dict are listed (so they resolve, as attributes
 /// do in Python) but refused when called, as transformers' ImmutableSandboxedEnvironment refuses them.</summary>
-public static class JinjaMethods
+internal static class JinjaMethods
 {
     private delegate object? Method<in T>(T target, JinjaArgs a);
 

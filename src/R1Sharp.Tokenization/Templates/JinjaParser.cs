@@ -2,7 +2,7 @@ namespace R1Sharp.Tokenization.Templates;
 
 /// <summary>Recursive-descent parser following jinja2's grammar (jinja2/parser.py): operator precedence, filters and
 /// tests binding tighter than arithmetic, conditional expressions, tuples, slices, keyword arguments.</summary>
-public sealed class JinjaParser
+internal sealed class JinjaParser
 {
     private readonly List<JinjaToken> _tokens;
     private readonly int _maxNesting;

@@ -4,7 +4,7 @@ namespace R1Sharp.Tokenization.Templates;
 
 /// <summary>Variables of one scope. Like jinja2, a for loop body and a macro body get their own scope, so
 /// <c>{% set %}</c> inside them does not leak out (that is what <c>namespace()</c> is for); if blocks do not.</summary>
-public sealed class JinjaScope(JinjaScope? parent)
+internal sealed class JinjaScope(JinjaScope? parent)
 {
     private readonly Dictionary<string, object?> _vars = new(StringComparer.Ordinal);
     public JinjaScope? Parent { get; } = parent;
@@ -21,7 +21,7 @@ public sealed class JinjaScope(JinjaScope? parent)
 }
 
 /// <summary>Tree-walking evaluator of a parsed template.</summary>
-public sealed class JinjaRenderer
+internal sealed class JinjaRenderer
 {
     private enum Flow { Normal, Break, Continue }
 

@@ -1,7 +1,7 @@
 namespace R1Sharp.Tokenization.Templates;
 
 /// <summary>jinja2's tests (<c>value is name(args)</c>), one table from name to implementation.</summary>
-public static class JinjaTests
+internal static class JinjaTests
 {
     /// <param name="name">the name the template used (for messages: aliases such as equalto name themselves)</param>
     private delegate bool Test(string name, object? value, List<object?> args);

@@ -6,7 +6,7 @@ namespace R1Sharp.Tokenization.Templates;
 
 /// <summary>jinja2's default Undefined: falsy, renders as "", iterates as empty; attribute/item access on it
 /// gives another Undefined; arithmetic on it is an error.</summary>
-public sealed class JinjaUndefined
+internal sealed class JinjaUndefined
 {
     public static readonly JinjaUndefined Instance = new("");
     public string Name { get; }
@@ -21,26 +21,26 @@ public sealed class JinjaDict : OrderedDictionary<object, object?>
 }
 
 /// <summary>jinja2's <c>namespace(...)</c>: a bag of attributes that <c>{% set ns.x = ... %}</c> may change from inner scopes.</summary>
-public sealed class JinjaNamespace
+internal sealed class JinjaNamespace
 {
     public Dictionary<string, object?> Attributes { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>Something callable from a template: globals (range, namespace, raise_exception, ...) and macros.</summary>
-public interface IJinjaCallable
+internal interface IJinjaCallable
 {
     object? Call(JinjaRenderer renderer, List<object?> args, List<KeyValuePair<string, object?>> kwargs);
 }
 
 /// <summary>A method looked up on a value (<c>'a,b'.split</c>, <c>d.items</c>, <c>loop.cycle</c>), called later.</summary>
-public sealed class JinjaBoundMethod(object target, string name)
+internal sealed class JinjaBoundMethod(object target, string name)
 {
     public object Target { get; } = target;
     public string Name { get; } = name;
 }
 
 /// <summary>The <c>loop</c> variable of a for loop.</summary>
-public sealed class JinjaLoop
+internal sealed class JinjaLoop
 {
     public required IReadOnlyList<object?> Items { get; init; }
     public int Index0 { get; set; }
@@ -67,7 +67,7 @@ public sealed class JinjaLoop
 }
 
 /// <summary>Python equality and hashing for dict keys.</summary>
-public sealed class PyKeyComparer : IEqualityComparer<object>
+internal sealed class PyKeyComparer : IEqualityComparer<object>
 {
     public static readonly PyKeyComparer Instance = new();
     public new bool Equals(object? x, object? y) => Py.AreEqual(x, y);

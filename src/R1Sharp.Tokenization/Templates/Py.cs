@@ -4,7 +4,7 @@ using System.Text;
 namespace R1Sharp.Tokenization.Templates;
 
 /// <summary>Python semantics for template values: truthiness, str()/repr(), ==, ordering, arithmetic, len, iteration.</summary>
-public static class Py
+internal static class Py
 {
     public static bool IsUndefined(object? v) => v is JinjaUndefined;
 

@@ -4,7 +4,7 @@ namespace R1Sharp.Tokenization.Templates;
 
 /// <summary>Python's str operations that both filters and str methods use: strip, split, splitlines, replace,
 /// title, capitalize, center, format.</summary>
-public static class PyString
+internal static class PyString
 {
     public static string Strip(string s, string? chars, bool left, bool right)
     {

@@ -17,7 +17,7 @@ namespace R1Sharp.Training.Data;
 /// The last column writes its whole value (a final carry needs no line of its own). Each method appends lines and
 /// returns the result.
 /// </summary>
-public static class ArithmeticWorking
+internal static class ArithmeticWorking
 {
     private static readonly string[] Places =
         ["ones", "tens", "hundreds", "thousands", "ten thousands", "hundred thousands", "millions", "ten millions"];

@@ -6,7 +6,7 @@ namespace R1Sharp.Training.Data;
 /// Reads a JSONL file: each non-blank line is one JSON value, handed to a parser with its location ("file:line")
 /// and line number. A missing file and malformed JSON are one-line errors; parsers report theirs with the location.
 /// </summary>
-public static class JsonlReader
+internal static class JsonlReader
 {
     public static List<T> Read<T>(string path, Func<JsonElement, string, int, T> parse)
     {

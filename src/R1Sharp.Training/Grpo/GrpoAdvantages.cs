@@ -5,7 +5,7 @@ namespace R1Sharp.Training.Grpo;
 /// A_i = r_i - mean_g (none), (r_i - mean_g) / (std_g + 1e-4) (group), (r_i - mean_g) / (std_B + 1e-4) (batch),
 /// std with n - 1. A group whose rewards are all equal gets advantage 0; a group of one completion has std 0.
 /// </summary>
-public static class GrpoAdvantages
+internal static class GrpoAdvantages
 {
     public const double StdEpsilon = 1e-4;
 

@@ -80,7 +80,7 @@ public sealed unsafe class GrpoObjective
             fixed (float* z = policy.Logits, mask = policy.Weights)
             fixed (int* targets = policy.Targets)
             fixed (double* dlogp = _dlogp, lse = _lse)
-                TokenLogProbs.Backward(policy.Pool, z, targets, mask, dlogp, lse, n, policy.Shape.VocabSize, s.Temperature);
+                TokenLogProbs.Backward(policy.Pool, z, targets, mask, dlogp, lse, n, policy.Config.VocabSize, s.Temperature);
             policy.Backward();
         }
         double count = Math.Max(tokens, 1);
@@ -108,8 +108,8 @@ public sealed unsafe class GrpoObjective
     private double[] LogProbsOf(Func<TrainableModel> load, string role, TrainableModel policy, GrpoBatch batch)
     {
         using var model = load();
-        if (model.Shape.VocabSize != policy.Shape.VocabSize)
-            throw new ArgumentException($"the {role} model's vocabulary ({model.Shape.VocabSize} tokens) differs from the policy's ({policy.Shape.VocabSize})");
+        if (model.Config.VocabSize != policy.Config.VocabSize)
+            throw new ArgumentException($"the {role} model's vocabulary ({model.Config.VocabSize} tokens) differs from the policy's ({policy.Config.VocabSize})");
         return LogProbs(model, batch);
     }
 
@@ -141,7 +141,7 @@ public sealed unsafe class GrpoObjective
         fixed (float* z = model.Logits, mask = model.Weights)
         fixed (int* targets = model.Targets)
         fixed (double* logp = _logp, entropy = _entropy, lse = _lse)
-            TokenLogProbs.Forward(model.Pool, z, targets, mask, logp, entropy, lse, n, model.Shape.VocabSize, Settings.Temperature);
+            TokenLogProbs.Forward(model.Pool, z, targets, mask, logp, entropy, lse, n, model.Config.VocabSize, Settings.Temperature);
     }
 
     private static string Where(GrpoRow row) => row.Line > 0 ? $"line {row.Line}: " : "";

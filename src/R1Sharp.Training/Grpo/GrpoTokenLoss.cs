@@ -6,7 +6,7 @@ namespace R1Sharp.Training.Grpo;
 /// dL/dlogp = -A ratio where the unclipped term is the minimum (PyTorch's min/clamp gradients: ties count as
 /// unclipped), 0 where the clipped one is, plus beta (1 - exp(ref - logp)).
 /// </summary>
-public static class GrpoTokenLoss
+internal static class GrpoTokenLoss
 {
     /// <param name="refLogp">ignored when beta is 0</param>
     public static double Evaluate(double logp, double oldLogp, double refLogp, double advantage, double epsilon, double epsilonHigh, double beta,

@@ -9,7 +9,7 @@ namespace R1Sharp.Training.Kernels;
 /// The backward pass overwrites the logits with dloss/dz = scale * weight[n] * (softmax(z_n) - onehot(target_n));
 /// rows of weight 0 are skipped and get a zero gradient.
 /// </summary>
-public static unsafe class CrossEntropy
+internal static unsafe class CrossEntropy
 {
     private struct Args { public float* Logits, Weights, Losses; public int* Targets; public int N, V; public float Scale; public bool Grad; }
     private const int RowsPerTask = 16;

@@ -13,7 +13,7 @@ namespace R1Sharp.Training.Kernels;
 /// shared among the pool's threads; every element of C is summed by one thread in a fixed k order, so the
 /// result does not depend on the number of threads or their timing.
 /// </summary>
-public static unsafe class Gemm
+internal static unsafe class Gemm
 {
     private const int MR = 6, NR = 32, KB = 256, TileRows = 48, TileCols = 128;
 

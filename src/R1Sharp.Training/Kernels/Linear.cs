@@ -4,7 +4,7 @@ using R1Sharp.Numerics.Kernels;
 namespace R1Sharp.Training.Kernels;
 
 /// <summary>A linear layer y = x W^T + b with W [OC, C] row-major (a GGUF tensor with dims [C, OC]).</summary>
-public static unsafe class Linear
+internal static unsafe class Linear
 {
     /// <summary>y[N,OC] = x[N,C] W[OC,C]^T (+ bias[OC]). <paramref name="scratch"/> holds C*OC floats (W transposed).</summary>
     public static void Forward(ComputePool pool, float* y, float* x, float* w, float* bias, int n, int c, int oc, float* scratch)

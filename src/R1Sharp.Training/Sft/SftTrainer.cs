@@ -88,8 +88,8 @@ public sealed class SftTrainer : IDisposable
         }
         else
         {
-            var config = ModelConfig.Load(options.ConfigPath!);
-            model = new TrainableModel(config.Shape, pool);
+            var config = ModelConfigFile.Load(options.ConfigPath!);
+            model = new TrainableModel(config.Model, pool);
             config.Initialize(model, options.Seed);
             metadata = config.Metadata();
             using var tf = GgufFile.Open(config.TokenizerPath);
@@ -97,7 +97,7 @@ public sealed class SftTrainer : IDisposable
         }
         try
         {
-            var data = JsonlDataset.Load(options.DataPath, model.Shape.VocabSize, model.Shape.ContextLength, encoder);
+            var data = JsonlDataset.Load(options.DataPath, model.Config.VocabSize, model.Config.ContextLength, encoder);
             return new SftTrainer(options, outDir, pool, model, metadata, data, HashFile(options.DataPath));
         }
         catch { model.Dispose(); throw; }
@@ -120,7 +120,7 @@ public sealed class SftTrainer : IDisposable
             string hash = HashFile(options.DataPath);
             if (hash != file.RequireString(Prefix + "data_sha256"))
                 throw new InvalidDataException($"the data file {options.DataPath} changed since the run started; resume needs the same data");
-            var data = JsonlDataset.Load(options.DataPath, model.Shape.VocabSize, model.Shape.ContextLength, TextEncoders.FromGguf(file));
+            var data = JsonlDataset.Load(options.DataPath, model.Config.VocabSize, model.Config.ContextLength, TextEncoders.FromGguf(file));
             var t = new SftTrainer(options, dir, pool, model, metadata, data, hash);
             ModelGguf.ReadInto(file, t._optimizer.M, "adam.m.");
             ModelGguf.ReadInto(file, t._optimizer.V, "adam.v.");

@@ -120,8 +120,15 @@ public sealed class ChatAppBrowserTests(BrowserSession session) : IClassFixture<
         // The partial answer was saved: the store has it, marked stopped.
         var id = (await page.EvaluateAsync<string>("location.hash")).Split('/').Last();
         using var http = new HttpClient { BaseAddress = new Uri(server.BaseUrl) };
-        var conversation = await http.GetFromJsonAsync<JsonElement>($"/api/conversations/{id}");
-        var last = conversation.GetProperty("messages")[1];
+        // the page shows "stopped" before its save of the partial answer reaches the store: wait for the save (bounded)
+        JsonElement messages = default;
+        for (var wait = System.Diagnostics.Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(15); await Task.Delay(100))
+        {
+            messages = (await http.GetFromJsonAsync<JsonElement>($"/api/conversations/{id}")).GetProperty("messages");
+            if (messages.GetArrayLength() >= 2 && messages[1].TryGetProperty("meta", out var meta) && meta.TryGetProperty("stopped", out _)) break;
+        }
+        Assert.Equal(2, messages.GetArrayLength());
+        var last = messages[1];
         Assert.Equal("assistant", last.GetProperty("role").GetString());
         Assert.StartsWith("step 0. step 1. step 2. step 3.", last.GetProperty("reasoning").GetString());
         Assert.True(last.GetProperty("meta").GetProperty("stopped").GetBoolean());

@@ -32,7 +32,7 @@ public sealed class PacedScriptEngine(ChatScript script) : IGenerationEngine
     public int VocabSize => 65536;
     public EngineMetrics Metrics { get; } = new();
 
-    public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages)
+    public PreparedPrompt PrepareChat(IReadOnlyList<PromptMessage> messages, IReadOnlyList<R1Sharp.Inference.Tools.ToolDefinition>? tools)
     {
         _pending = messages;
         return new PreparedPrompt(Tokenize(string.Concat(messages.Select(m => m.Content)), false, false), StartsInReasoning: true);

@@ -1,16 +1,17 @@
 using System.Text.Json;
 using R1Sharp.Gguf;
+using R1Sharp.Models;
 using R1Sharp.Numerics;
 
 namespace R1Sharp.Training.Sft;
 
 /// <summary>
-/// `--config tiny.json`: the shape of a fresh model and the GGUF file whose tokenizer (tokenizer.* metadata,
-/// chat template included) it uses. Schema in docs/training.md.
+/// `--config tiny.json`: the <see cref="ModelConfig"/> of a fresh model (its name included), the GGUF file whose
+/// tokenizer (tokenizer.* metadata, chat template included) it uses, and its initialization. Schema in docs/training.md.
 /// </summary>
-public sealed record ModelConfig(ModelShape Shape, string TokenizerPath, string Name, float InitStd)
+public sealed record ModelConfigFile(ModelConfig Model, string TokenizerPath, float InitStd)
 {
-    public static ModelConfig Load(string path)
+    public static ModelConfigFile Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"config file not found: {path}");
         JsonElement j;
@@ -37,33 +38,24 @@ public sealed record ModelConfig(ModelShape Shape, string TokenizerPath, string 
         int vocab;
         using (var tf = GgufFile.Open(tokPath))
             vocab = tf.GetStringArray("tokenizer.ggml.tokens")?.Length ?? throw new InvalidDataException($"{tokPath}: no tokenizer.ggml.tokens");
-        var shape = new ModelShape
-        {
-            Architecture = arch,
-            VocabSize = vocab,
-            EmbeddingLength = Int("embedding_length"),
-            LayerCount = Int("block_count"),
-            HeadCount = Int("head_count"),
-            KvHeadCount = Int("head_count_kv", Int("head_count")),
-            FeedForwardLength = Int("feed_forward_length"),
-            ContextLength = Int("context_length", 512),
-            RmsEps = (float)Num("rms_eps", 1e-6),
-            RopeBase = (float)Num("rope_freq_base", 10000),
-            QkvBias = Bool("qkv_bias", arch == "qwen2"),
-            TiedOutput = Bool("tied_output", false),
-        };
-        try { shape.Validate(); }
+        var model = ModelConfig.Dense(arch, vocab, embeddingLength: Int("embedding_length"), layerCount: Int("block_count"),
+            headCount: Int("head_count"), headCountKv: Int("head_count_kv", Int("head_count")),
+            feedForwardLength: Int("feed_forward_length"), contextLength: Int("context_length", 512),
+            qkvBias: Bool("qkv_bias", arch == "qwen2"), tiedOutput: Bool("tied_output", false),
+            rmsEpsilon: (float)Num("rms_eps", 1e-6), ropeFreqBase: (float)Num("rope_freq_base", 10000),
+            name: Str("name") ?? Path.GetFileNameWithoutExtension(path));
+        try { TrainableModel.CheckTrainable(model); }
         catch (ArgumentException e) { throw new InvalidDataException($"{where}: {e.Message}"); }
         float std = (float)Num("init_std", 0.02);
         if (!(std > 0)) throw new InvalidDataException($"{where}: \"init_std\" must be positive");
-        return new ModelConfig(shape, tokPath, Str("name") ?? Path.GetFileNameWithoutExtension(path), std);
+        return new ModelConfigFile(model, tokPath, std);
     }
 
     /// <summary>GPT-2 style init: N(0, std) weights, residual projections scaled by 1/sqrt(2 L), norms 1, biases 0.</summary>
     public void Initialize(TrainableModel model, ulong seed)
     {
         var rng = new Xoshiro256StarStar(seed ^ 0x5EED_1A17_0000_0001UL);
-        double residualStd = InitStd / Math.Sqrt(2.0 * Shape.LayerCount);
+        double residualStd = InitStd / Math.Sqrt(2.0 * Model.LayerCount);
         foreach (var t in model.Parameters.Tensors)
         {
             var s = t.Span;
@@ -77,24 +69,11 @@ public sealed record ModelConfig(ModelShape Shape, string TokenizerPath, string 
         }
     }
 
-    /// <summary>Metadata of the new model: shape keys, name, and every tokenizer.* key of the tokenizer file.</summary>
+    /// <summary>Metadata of the new model: its configuration's keys, file type f32, and every tokenizer.* key of the tokenizer file.</summary>
     public List<MetadataEntry> Metadata()
     {
-        var list = new List<MetadataEntry>();
-        string a = Shape.Architecture;
-        list.Add(new("general.architecture", GgufValueType.String, a));
-        list.Add(new("general.name", GgufValueType.String, Name));
-        list.Add(new("general.file_type", GgufValueType.UInt32, 0u));
-        list.Add(new($"{a}.context_length", GgufValueType.UInt32, (uint)Shape.ContextLength));
-        list.Add(new($"{a}.embedding_length", GgufValueType.UInt32, (uint)Shape.EmbeddingLength));
-        list.Add(new($"{a}.block_count", GgufValueType.UInt32, (uint)Shape.LayerCount));
-        list.Add(new($"{a}.feed_forward_length", GgufValueType.UInt32, (uint)Shape.FeedForwardLength));
-        list.Add(new($"{a}.attention.head_count", GgufValueType.UInt32, (uint)Shape.HeadCount));
-        list.Add(new($"{a}.attention.head_count_kv", GgufValueType.UInt32, (uint)Shape.KvHeadCount));
-        list.Add(new($"{a}.rope.freq_base", GgufValueType.Float32, Shape.RopeBase));
-        list.Add(new($"{a}.attention.layer_norm_rms_epsilon", GgufValueType.Float32, Shape.RmsEps));
-        list.Add(new($"{a}.rope.dimension_count", GgufValueType.UInt32, (uint)Shape.HeadDim));
-        list.Add(new($"{a}.vocab_size", GgufValueType.UInt32, (uint)Shape.VocabSize));
+        var list = Model.Metadata().Select(m => new MetadataEntry(m.Key, m.Type, m.Value)).ToList();
+        list.Insert(Model.Name == null ? 1 : 2, new("general.file_type", GgufValueType.UInt32, 0u));
         using var tf = GgufFile.Open(TokenizerPath);
         foreach (string k in tf.MetadataKeys)
             if (k.StartsWith("tokenizer.", StringComparison.Ordinal)) list.Add(new(k, tf.MetadataTypes[k], tf.Metadata[k]));
