@@ -8,24 +8,28 @@ using R1Sharp.Numerics.Tensors;
 // Decode speed of DeepSeek-V3/R1-shaped models as the number of routed experts grows with the active count fixed:
 // decode reads only the experts each token selected, so time per token must follow ACTIVE parameters, not total.
 // Shape: R1's layer structure scaled down ("R1-mini": see docs/deepseek2.md).
-// usage: dotnet run -c Release --project bench/R1Sharp.Bench.MoE [-- --threads 2 --tokens 32 --experts 16,64,256]
-int threads = 2, tokens = 32;
+// Prefill: one batch of --prefill tokens (median of 3), where the MoE layers run each expert once over its tokens.
+// usage: dotnet run -c Release --project bench/R1Sharp.Bench.MoE [-- --threads 2 --tokens 32 --experts 16,64,256
+//        --ffn 256 --prefill 128]   (the R1-mini: --experts 64 --ffn 512)
+int threads = 2, tokens = 32, ffn = 256, prefill = 128;
 int[] expertCounts = [16, 64, 256];
 for (int i = 0; i < args.Length - 1; i++)
 {
     if (args[i] == "--threads") threads = int.Parse(args[i + 1]);
     if (args[i] == "--tokens") tokens = int.Parse(args[i + 1]);
+    if (args[i] == "--ffn") ffn = int.Parse(args[i + 1]);
+    if (args[i] == "--prefill") prefill = int.Parse(args[i + 1]);
     if (args[i] == "--experts") expertCounts = args[i + 1].Split(',').Select(int.Parse).ToArray();
 }
 string dir = Path.Combine(Path.GetTempPath(), "r1sharp-moe-bench");
 Directory.CreateDirectory(dir);
-Console.WriteLine($"R1-mini decode, Q8_0, {threads} threads, {tokens} decode tokens after a 16-token prompt, machine: {Environment.ProcessorCount} cores");
-Console.WriteLine("| routed experts | active | total params | active params/token | weight MiB | KV bytes/token | decode ms/token | tokens/s |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|");
+Console.WriteLine($"R1-mini, Q8_0, expert FFN {ffn}, {threads} threads, {tokens} decode tokens after a 16-token prompt, prefill of {prefill} tokens, machine: {Environment.ProcessorCount} cores");
+Console.WriteLine("| routed experts | active | total params | active params/token | weight MiB | KV bytes/token | decode ms/token | tokens/s | prefill t/s (CPU time) |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
 foreach (int experts in expertCounts)
 {
-    string path = Path.Combine(dir, $"r1-mini-e{experts}.gguf");
-    if (!File.Exists(path)) R1Mini.Write(path, experts);
+    string path = Path.Combine(dir, $"r1-mini-e{experts}-f{ffn}.gguf");
+    if (!File.Exists(path)) R1Mini.Write(path, experts, ffn);
     using var file = GgufFile.Open(path);
     using var model = (DeepSeek2Model)ModelLoader.Load(file, new ModelLoadOptions { Threads = threads });
     var fp = DeepSeek2Footprint.Of(file, model.Hyper);
@@ -42,16 +46,27 @@ foreach (int experts in expertCounts)
     }
     sw.Stop();
     double ms = sw.Elapsed.TotalMilliseconds / (tokens - 4);
-    Console.WriteLine($"| {experts} | {model.Hyper.ExpertsUsed}+{model.Hyper.SharedExperts} shared | {fp.TotalParameters / 1e6:F0}M | {fp.ActiveParameters / 1e6:F0}M | {fp.WeightBytes / 1048576.0:F0} | {fp.KvBytesPerToken} | {ms:F1} | {1000 / ms:F1} |");
+    var prefillTimes = new List<double>();
+    int[] prompt = Enumerable.Range(0, prefill).Select(_ => rng.Next(model.Config.VocabSize)).ToArray();
+    for (int rep = 0; rep < 3; rep++)
+    {
+        using var ps = model.CreateSequence(prefill);
+        // process CPU seconds / threads: the time with the cores to itself on a shared machine (counts spinning too)
+        double cpu0 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        model.Forward([new ForwardItem(ps, prompt, logits)]);
+        prefillTimes.Add((Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpu0) / threads);
+    }
+    prefillTimes.Sort();
+    Console.WriteLine($"| {experts} | {model.Hyper.ExpertsUsed}+{model.Hyper.SharedExperts} shared | {fp.TotalParameters / 1e6:F0}M | {fp.ActiveParameters / 1e6:F0}M | {fp.WeightBytes / 1048576.0:F0} | {fp.KvBytesPerToken} | {ms:F1} | {1000 / ms:F1} | {prefill / prefillTimes[1]:F0} |");
 }
 
 /// <summary>Writes a random-weight deepseek2 GGUF with R1's structure scaled down.</summary>
 internal static class R1Mini
 {
     public const int Embd = 1024, Layers = 8, Dense = 1, Heads = 16, QLora = 384, KvLora = 128, Nope = 64, RopeDims = 32, VDim = 64;
-    public const int DenseFfn = 2816, ExpertFfn = 256, Used = 8, Vocab = 8192;
+    public const int DenseFfn = 2816, Used = 8, Vocab = 8192;
 
-    public static void Write(string path, int experts)
+    public static void Write(string path, int experts, int expertFfn)
     {
         var rng = new Random(experts);
         var w = new GgufWriter();
@@ -62,7 +77,7 @@ internal static class R1Mini
          .Set(a + "rope.freq_base", 10000f).Set(a + "attention.layer_norm_rms_epsilon", 1e-6f)
          .Set(a + "leading_dense_block_count", (uint)Dense).Set(a + "attention.q_lora_rank", (uint)QLora).Set(a + "attention.kv_lora_rank", (uint)KvLora)
          .Set(a + "attention.key_length", (uint)(Nope + RopeDims)).Set(a + "attention.value_length", (uint)VDim).Set(a + "rope.dimension_count", (uint)RopeDims)
-         .Set(a + "expert_feed_forward_length", (uint)ExpertFfn).Set(a + "expert_count", (uint)experts).Set(a + "expert_used_count", (uint)Used)
+         .Set(a + "expert_feed_forward_length", (uint)expertFfn).Set(a + "expert_count", (uint)experts).Set(a + "expert_used_count", (uint)Used)
          .Set(a + "expert_shared_count", 1u).Set(a + "expert_weights_scale", 2.5f).Set(a + "expert_weights_norm", true).Set(a + "expert_gating_func", 2u)
          .Set(a + "expert_group_count", (uint)Math.Min(8, experts / 2)).Set(a + "expert_group_used_count", (uint)Math.Min(4, experts / 4))
          .Set(a + "rope.scaling.type", "yarn").Set(a + "rope.scaling.factor", 40f).Set(a + "rope.scaling.original_context_length", 4096u)
@@ -98,9 +113,9 @@ internal static class R1Mini
             }
             M(p + "ffn_gate_inp.weight", Embd, experts, type: GgmlType.F32);
             w.AddTensor(p + "exp_probs_b.bias", [experts], new float[experts]);
-            M(p + "ffn_gate_exps.weight", Embd, ExpertFfn, experts); M(p + "ffn_up_exps.weight", Embd, ExpertFfn, experts);
-            M(p + "ffn_down_exps.weight", ExpertFfn, Embd, experts);
-            M(p + "ffn_gate_shexp.weight", Embd, ExpertFfn); M(p + "ffn_up_shexp.weight", Embd, ExpertFfn); M(p + "ffn_down_shexp.weight", ExpertFfn, Embd);
+            M(p + "ffn_gate_exps.weight", Embd, expertFfn, experts); M(p + "ffn_up_exps.weight", Embd, expertFfn, experts);
+            M(p + "ffn_down_exps.weight", expertFfn, Embd, experts);
+            M(p + "ffn_gate_shexp.weight", Embd, expertFfn); M(p + "ffn_up_shexp.weight", Embd, expertFfn); M(p + "ffn_down_shexp.weight", expertFfn, Embd);
         }
         w.Write(path);
     }

@@ -1,3 +1,4 @@
+using R1Sharp.Gguf;
 using R1Sharp.Numerics.Kernels;
 
 namespace R1Sharp.Models;
@@ -22,4 +23,23 @@ public sealed record ModelLoadOptions
     /// <summary>Compute straight from the file's memory map in its block layout (4 KB file pages) instead of copying the
     /// weights once into memory laid out for the kernels (row-interleaved tiles on transparent huge pages).</summary>
     public bool Mmap { get; init; }
+
+    /// <summary>Element type of the dense models' KV cache: F16 (default: half the memory and the bytes attention streams
+    /// per token, as llama.cpp) or F32. deepseek2's compressed MLA cache stays F32 (it is ~35x smaller already).</summary>
+    public GgmlType KvType
+    {
+        get => _kvType;
+        init => _kvType = value is GgmlType.F16 or GgmlType.F32 ? value
+            : throw new ArgumentOutOfRangeException(nameof(KvType), value, "the KV cache type must be F16 or F32");
+    }
+
+    private readonly GgmlType _kvType = GgmlType.F16;
+
+    /// <summary>Parses a `--kv-type` value: f16 or f32.</summary>
+    public static GgmlType ParseKvType(string text) => text.ToLowerInvariant() switch
+    {
+        "f16" => GgmlType.F16,
+        "f32" => GgmlType.F32,
+        _ => throw new ArgumentException($"unknown KV cache type '{text}' (expected f16 or f32)"),
+    };
 }

@@ -9,7 +9,8 @@ internal static class EngineFactory
 {
     public static IGenerationEngine Load(ServerOptions options) =>
         // No path: $R1_MODEL or the bundled models/*.gguf.
-        BatchingEngine.Load(DefaultModel.Resolve(options.ModelPath), Options(options));
+        BatchingEngine.Load(DefaultModel.Resolve(options.ModelPath), Options(options),
+            new Models.ModelLoadOptions { KvType = Models.ModelLoadOptions.ParseKvType(options.KvType) });
 
     public static BatchingOptions Options(ServerOptions options) => new()
     {

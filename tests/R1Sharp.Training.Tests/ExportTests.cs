@@ -42,7 +42,8 @@ public class ExportTests
         Assert.Null(file.GetString("r1.train.options"));
         Assert.False(file.TryGetTensor("adam.m.token_embd.weight", out _));
         if (type == "q8_0") Assert.Equal(GgmlType.Q8_0, file.GetTensor("blk.0.attn_q.weight").Type);
-        using var model = ModelLoader.Load(file);
+        // F32 KV cache: the training engine keeps keys/values in float32 (the default F16 cache rounds them)
+        using var model = ModelLoader.Load(file, new ModelLoadOptions { KvType = GgmlType.F32 });
         int v = model.Config.VocabSize;
         Assert.Equal(trained.Config.VocabSize, v);
         using var seq = model.CreateSequence(tokens.Length);

@@ -24,8 +24,9 @@ internal sealed class BenchCommand : ICliCommand
         var threads = CliOptions.Threads();
         var reps = new Option<int>("-r", "--repetitions") { Description = "runs of each test (the median is reported)", DefaultValueFactory = _ => 3 };
         var mmap = new Option<bool>("--mmap") { Description = "compute from the file's memory map instead of weights laid out for the kernels in memory" };
+        var kvType = CliOptions.KvType();
         var json = new Option<bool>("--json") { Description = "print one JSON line: medians pp_tps, tg_tps and every sample" };
-        var cmd = new Command("bench", "Measure prefill and decode speed (tokens/s) with random tokens") { model, prompt, gen, depth, threads, reps, mmap, json };
+        var cmd = new Command("bench", "Measure prefill and decode speed (tokens/s) with random tokens") { model, prompt, gen, depth, threads, reps, mmap, kvType, json };
         cmd.SetAction(parse => CommandGuard.Run("bench", () =>
         {
             int p = parse.GetValue(prompt), n = parse.GetValue(gen), d = parse.GetValue(depth), r = parse.GetValue(reps);
@@ -44,7 +45,8 @@ internal sealed class BenchCommand : ICliCommand
             string path = DefaultModel.Resolve(parse.GetValue(model));
             using var file = GgufFile.Open(path);
             var load = Stopwatch.StartNew();
-            using var lm = ModelLoader.Load(file, new ModelLoadOptions { Threads = t, MaxBatchTokens = Math.Max(512, p), Mmap = parse.GetValue(mmap) });
+            using var lm = ModelLoader.Load(file, new ModelLoadOptions { Threads = t, MaxBatchTokens = Math.Max(512, p), Mmap = parse.GetValue(mmap),
+                KvType = ModelLoadOptions.ParseKvType(parse.GetValue(kvType)!) });
             double loadSeconds = load.Elapsed.TotalSeconds;
             int vocab = lm.Config.VocabSize;
             var rng = new Random(1234);
@@ -100,7 +102,7 @@ internal sealed class BenchCommand : ICliCommand
                 Console.WriteLine(CliJson.Serialize(new Dictionary<string, object>
                 {
                     ["model"] = Path.GetFileName(path), ["threads"] = nThreads, ["n_prompt"] = p, ["n_gen"] = n,
-                    ["n_depth"] = d, ["repetitions"] = r, ["mmap"] = parse.GetValue(mmap), ["load_s"] = Math.Round(loadSeconds, 3),
+                    ["n_depth"] = d, ["repetitions"] = r, ["mmap"] = parse.GetValue(mmap), ["kv_type"] = parse.GetValue(kvType)!, ["load_s"] = Math.Round(loadSeconds, 3),
                     ["pp_tps"] = Math.Round(pp, 3), ["tg_tps"] = Math.Round(tg, 3),
                     ["pp_samples"] = ppSamples.Select(v => Math.Round(v, 3)), ["tg_samples"] = tgSamples.Select(v => Math.Round(v, 3)),
                     ["pp_cpu_tps"] = Math.Round(Median(ppCpu), 3), ["tg_cpu_tps"] = Math.Round(Median(tgCpu), 3),

@@ -16,10 +16,10 @@ internal sealed class ChatStreamer : IDisposable
     private readonly bool _color = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
     private volatile bool _dimmed;
 
-    public ChatStreamer(string? modelPath, int? threads, int? contextSize)
+    public ChatStreamer(string? modelPath, int? threads, int? contextSize, string kvType = "f16")
     {
         _engine = BatchingEngine.Load(DefaultModel.Resolve(modelPath), new BatchingOptions { Slots = 1, ContextSize = contextSize },
-            new R1Sharp.Models.ModelLoadOptions { Threads = threads });
+            new R1Sharp.Models.ModelLoadOptions { Threads = threads, KvType = R1Sharp.Models.ModelLoadOptions.ParseKvType(kvType) });
     }
 
     public string ModelName => _engine.ModelName;

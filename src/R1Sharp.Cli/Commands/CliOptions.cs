@@ -25,4 +25,16 @@ internal static class CliOptions
             return null;
         },
     };
+
+    /// <summary>--kv-type: element type of the KV cache, f16 (default) or f32 (<see cref="Models.ModelLoadOptions.KvType"/>).</summary>
+    public static Option<string> KvType()
+    {
+        var option = new Option<string>("--kv-type")
+        {
+            Description = "KV cache type: f16 (default, half the memory and bytes streamed per token) or f32",
+            DefaultValueFactory = _ => "f16",
+        };
+        option.AcceptOnlyFromAmong("f16", "f32");
+        return option;
+    }
 }

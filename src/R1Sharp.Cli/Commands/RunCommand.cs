@@ -15,15 +15,16 @@ internal sealed class RunCommand : ICliCommand
         var system = new Option<string?>("--system") { Description = "A system message" };
         var generation = new GenerationOptions();
         var threads = CliOptions.Threads();
+        var kvType = CliOptions.KvType();
         var hide = new Option<bool>("--hide-thinking") { Description = "Do not print the thinking" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with the reasoning, the answer and the speed" };
         var cmd = new Command("run", "Answer one prompt: streams the model's thinking (dimmed) and then its answer")
-            { model, prompt, system, threads, hide, json };
+            { model, prompt, system, threads, kvType, hide, json };
         foreach (var option in generation.All) cmd.Options.Add(option);
         cmd.SetAction(parse => CommandGuard.Run("run", () =>
         {
             var parameters = generation.Read(parse);
-            using var streamer = new ChatStreamer(parse.GetValue(model), parse.GetValue(threads), null);
+            using var streamer = new ChatStreamer(parse.GetValue(model), parse.GetValue(threads), null, parse.GetValue(kvType)!);
             var messages = new List<PromptMessage>();
             if (parse.GetValue(system) is { } s) messages.Add(new PromptMessage("system", s));
             messages.Add(new PromptMessage("user", parse.GetValue(prompt)!));

@@ -17,12 +17,13 @@ internal sealed class ServeCommand : ICliCommand
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on the API" };
         var parallel = new Option<int>("--parallel", "-np") { Description = "Sequences decoded together (slots)", DefaultValueFactory = _ => 4 };
         var ctxSize = new Option<int?>("--ctx-size", "-c") { Description = "Context tokens per slot (default: min(model context, 4096))" };
+        var kvType = CliOptions.KvType();
         var budget = new Option<int?>("--thinking-budget") { Description = "Default maximum reasoning tokens per request (0 = no thinking)" };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where the chat app stores conversations" };
         var cors = new Option<string?>("--cors-origin") { Description = "Allow cross-origin requests from this origin" };
         var cmd = new Command("serve", "Serve a model over an OpenAI/DeepSeek-compatible API (with reasoning_content) and a chat web app")
         {
-            model, host, port, apiKey, parallel, ctxSize, budget, dataDir, cors,
+            model, host, port, apiKey, parallel, ctxSize, kvType, budget, dataDir, cors,
         };
         cmd.SetAction(parse => CommandGuard.Run("serve", () =>
         {
@@ -35,10 +36,12 @@ internal sealed class ServeCommand : ICliCommand
                 ApiKey = parse.GetValue(apiKey),
                 Parallel = parse.GetValue(parallel),
                 CtxSize = parse.GetValue(ctxSize),
+                KvType = parse.GetValue(kvType)!,
                 ThinkingBudget = parse.GetValue(budget),
                 DataDir = parse.GetValue(dataDir),
                 CorsOrigin = parse.GetValue(cors),
             };
+            Models.ModelLoadOptions.ParseKvType(options.KvType); // one clear error before the server starts
             if (options.CtxSize is < 16) throw new ArgumentException("--ctx-size must be at least 16");
             if (options.ThinkingBudget is < 0) throw new ArgumentException("--thinking-budget must be >= 0");
             var app = R1Server.Build(options);

@@ -183,9 +183,9 @@ internal sealed unsafe class DeepSeek2Model : ILanguageModel
     /// <summary>Work buffers for a batch of up to Capacity tokens; grown when a larger batch or context arrives.</summary>
     private sealed class Scratch : IDisposable
     {
-        public int Tokens, Context;
+        public int Tokens;
         public NativeBuffer X = null!, H = null!, QA = null!, Q = null!, KvA = null!, Query = null!, Latent = null!,
-            Attn = null!, Ffn1 = null!, Ffn2 = null!, Gathered = null!, ExpertOut = null!, Scores = null!, Norm = null!;
+            Attn = null!, Ffn1 = null!, Ffn2 = null!, Gathered = null!, ExpertOut = null!, Norm = null!;
         public float[] RouterLogits = [];
         public int[] Chosen = [];
         public float[] ChosenWeights = [];
@@ -195,39 +195,35 @@ internal sealed unsafe class DeepSeek2Model : ILanguageModel
 
         public void Dispose()
         {
-            foreach (var b in new[] { X, H, QA, Q, KvA, Query, Latent, Attn, Ffn1, Ffn2, Gathered, ExpertOut, Scores, Norm })
+            foreach (var b in new[] { X, H, QA, Q, KvA, Query, Latent, Attn, Ffn1, Ffn2, Gathered, ExpertOut, Norm })
                 b?.Dispose();
         }
     }
 
-    private Scratch Ensure(int tokens, int context)
+    private Scratch Ensure(int tokens)
     {
-        if (_scratch is { } s && s.Tokens >= tokens && s.Context >= context) return s;
+        if (_scratch is { } s && s.Tokens >= tokens) return s;
         _scratch?.Dispose();
         var c = Hyper;
         tokens = Math.Max(tokens, _scratch?.Tokens ?? 0);
-        // grow the attention scratch geometrically: decode adds one position per step and must not reallocate each time
-        context = Math.Max(context, 2 * (_scratch?.Context ?? 0));
         int H = c.HeadCount, r = c.KvLoraRank, E = c.EmbeddingLength;
         int ff = Math.Max(c.FeedForwardLength, Math.Max(c.ExpertFeedForwardLength * Math.Max(1, c.SharedExperts), c.ExpertFeedForwardLength));
         s = new Scratch
         {
             Tokens = tokens,
-            Context = context,
             X = new NativeBuffer((long)tokens * E),
             H = new NativeBuffer((long)tokens * E),
             Norm = new NativeBuffer((long)tokens * E),
             QA = new NativeBuffer((long)tokens * Math.Max(1, c.QLoraRank)),
             Q = new NativeBuffer((long)tokens * H * c.KeyLength),
             KvA = new NativeBuffer((long)tokens * (r + c.RopeDims)),
-            Query = new NativeBuffer((long)H * (r + c.RopeDims)),
+            Query = new NativeBuffer((long)tokens * H * (r + c.RopeDims)),
             Latent = new NativeBuffer((long)H * r),
-                        Attn = new NativeBuffer((long)tokens * H * c.ValueLength),
+            Attn = new NativeBuffer((long)tokens * H * c.ValueLength),
             Ffn1 = new NativeBuffer((long)tokens * ff),
             Ffn2 = new NativeBuffer((long)tokens * ff),
             Gathered = new NativeBuffer((long)tokens * E),
             ExpertOut = new NativeBuffer((long)tokens * E),
-            Scores = new NativeBuffer((long)H * context),
             RouterLogits = GC.AllocateArray<float>(tokens * Math.Max(1, c.ExpertCount), pinned: true),
             Chosen = new int[tokens * Math.Max(1, c.ExpertsUsed)],
             ChosenWeights = new float[tokens * Math.Max(1, c.ExpertsUsed)],
@@ -252,7 +248,7 @@ internal sealed unsafe class DeepSeek2Model : ILanguageModel
 
     private void ForwardLocked(IReadOnlyList<ForwardItem> items)
     {
-        int total = 0, maxContext = 1;
+        int total = 0;
         foreach (var item in items)
         {
             if (item.Sequence is not DeepSeek2Sequence seq || seq.Owner != this)
@@ -265,10 +261,9 @@ internal sealed unsafe class DeepSeek2Model : ILanguageModel
             foreach (int t in item.Tokens.Span)
                 if ((uint)t >= (uint)Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(items), $"token id {t} is outside the vocabulary (0..{Config.VocabSize - 1})");
             total += item.Tokens.Length;
-            maxContext = Math.Max(maxContext, seq.Length + item.Tokens.Length);
         }
         if (total == 0) return;
-        var s = Ensure(total, maxContext);
+        var s = Ensure(total);
         var c = Hyper;
         int E = c.EmbeddingLength;
 
@@ -339,9 +334,15 @@ internal sealed unsafe class DeepSeek2Model : ILanguageModel
             Rope.Forward(s.Q.Data + (long)n * H * DK + nope, H, DK, R, neox: false, cos, sin);
         }
 
-        // all per-head MLA work in one parallel loop over heads (absorbed query, attention over the latent cache, W_v)
+        // MLA: absorbed queries (parallel over heads); attention of all heads over the one latent cache they share
+        // (GroupedAttention items: tokens x ranges of positions, the cache streamed once per item for all heads); each
+        // head's ranges merged and W_v applied (parallel over heads)
         _headLayer = l; _headWeights = w; _headScratch = s; _headTokens = N;
-        _pool.For(H, _headTask);
+        _pool.For(H, _absorbTask);
+        PlanAttention(s, N);
+        if (_plan.Tasks == 1) AttentionTask(0);
+        else _pool.For(_plan.Tasks, _attentionTask);
+        _pool.For(H, _valueTask);
         _headWeights = null; _headScratch = null;
         _matmul.Forward(w.AttnOutput, s.Attn.Data, s.H.Data, N);
         Add(s.X.Data, s.H.Data, (long)N * E);
@@ -394,33 +395,82 @@ internal sealed unsafe class DeepSeek2Model : ILanguageModel
     private int _headLayer, _headTokens;
     private DeepSeek2Layer? _headWeights;
     private Scratch? _headScratch;
-    private Action<int>? _headTaskCache;
-    private Action<int> _headTask => _headTaskCache ??= HeadTask;
+    private readonly AttentionPlan _plan = new();
+    private NativeBuffer? _attnScratch, _partials;
+    private Action<int>? _absorbTaskCache, _attentionTaskCache, _valueTaskCache;
+    private Action<int> _absorbTask => _absorbTaskCache ??= AbsorbTask;
+    private Action<int> _attentionTask => _attentionTaskCache ??= AttentionTask;
+    private Action<int> _valueTask => _valueTaskCache ??= ValueTask;
 
-    /// <summary>
-    /// Head h for every token n of the step: query = [W_k,h^T q_nope (r) | q_pe (R)]; latent = softmax(scale * query . cache) . cache[:, :r];
-    /// Attn[n, h*DV ..] = W_v,h latent. Query[h], Latent[h] and Scores[h] are this head's private scratch.
-    /// </summary>
-    private void HeadTask(int h)
+    /// <summary>Head h's absorbed query for every token n of the step: Query[n, h] = [W_k,h^T q_nope (r) | q_pe (R)].</summary>
+    private void AbsorbTask(int h)
     {
         var c = Hyper;
         var w = _headWeights!;
         var s = _headScratch!;
-        int l = _headLayer, N = _headTokens;
-        int H = c.HeadCount, r = c.KvLoraRank, R = c.RopeDims, nope = c.NopeDims, DK = c.KeyLength, DV = c.ValueLength, rowWidth = r + R;
+        int H = c.HeadCount, r = c.KvLoraRank, R = c.RopeDims, nope = c.NopeDims, DK = c.KeyLength, rowWidth = r + R;
         float* kb = w.KB.Data + (long)h * r * nope;
-        float* vb = w.VB.Data + (long)h * DV * r;
-        float* query = s.Query.Data + (long)h * rowWidth;
-        float* latent = s.Latent.Data + (long)h * r;
-        float* scores = s.Scores.Data + (long)h * s.Context;
-        for (int n = 0; n < N; n++)
+        for (int n = 0; n < _headTokens; n++)
         {
             float* q = s.Q.Data + (long)n * H * DK + (long)h * DK;
+            float* query = s.Query.Data + ((long)n * H + h) * rowWidth;
             for (int i = 0; i < r; i++) query[i] = VectorMath.Dot(kb + (long)i * nope, q, nope);
             Buffer.MemoryCopy(q + nope, query + r, R * sizeof(float), R * sizeof(float));
-            var seq = s.Owner[n];
-            float* cache = seq.Row(l, 0);
-            Attention.SingleQuery(query, cache, rowWidth, cache, rowWidth, s.Positions[n] + 1, rowWidth, r, c.AttentionScale, scores, latent);
+        }
+    }
+
+    /// <summary>Work items and buffers of the step's attention over the latent cache (one KV group: all heads).</summary>
+    private void PlanAttention(Scratch s, int n)
+    {
+        var c = Hyper;
+        int H = c.HeadCount, r = c.KvLoraRank, rowWidth = r + c.RopeDims;
+        long work = 0;
+        for (int t = 0; t < n; t++) work += (long)(s.Positions[t] + 1) * H * (rowWidth + r);
+        _plan.Plan(s.Positions, n, 1, _pool.Threads, work);
+        long partials = (long)_plan.Items * H * GroupedAttention.PartialFloats(r);
+        if (_partials == null || _partials.Length < partials)
+        {
+            _partials?.Dispose();
+            _partials = new NativeBuffer(Math.Max(partials, 2 * (_partials?.Length ?? 0)));
+        }
+        long scratch = (long)Math.Max(_plan.Tasks, 4 * _pool.Threads) * GroupedAttention.ScratchFloats(H, rowWidth, r);
+        if (_attnScratch == null || _attnScratch.Length < scratch)
+        {
+            _attnScratch?.Dispose();
+            _attnScratch = new NativeBuffer(scratch);
+        }
+    }
+
+    /// <summary>Items task, task + tasks, ...: softmax(scale * Query[n, h] . cache) . cache[:, :r] over the item's
+    /// range of positions, for all heads (keys are the whole cache rows, values their first r values).</summary>
+    private void AttentionTask(int task)
+    {
+        var c = Hyper;
+        var s = _headScratch!;
+        int H = c.HeadCount, r = c.KvLoraRank, rowWidth = r + c.RopeDims, rec = GroupedAttention.PartialFloats(r);
+        float* scratch = _attnScratch!.Data + (long)task * GroupedAttention.ScratchFloats(H, rowWidth, r);
+        for (int i = task; i < _plan.Items; i += _plan.Tasks)
+        {
+            int n = _plan.Row(i);
+            byte* cache = (byte*)s.Owner[n].Row(_headLayer, 0);
+            GroupedAttention.Partial(GgmlType.F32, s.Query.Data + (long)n * H * rowWidth, rowWidth, H, cache, rowWidth, cache, rowWidth,
+                _plan.Start(i), _plan.End(i), rowWidth, r, c.AttentionScale, scratch, _partials!.Data + (long)i * H * rec);
+        }
+    }
+
+    /// <summary>Head h for every token n: latent = its ranges merged; Attn[n, h*DV ..] = W_v,h latent (Latent[h] is the
+    /// head's private scratch).</summary>
+    private void ValueTask(int h)
+    {
+        var c = Hyper;
+        var w = _headWeights!;
+        var s = _headScratch!;
+        int H = c.HeadCount, r = c.KvLoraRank, DV = c.ValueLength, rec = GroupedAttention.PartialFloats(r);
+        float* vb = w.VB.Data + (long)h * DV * r;
+        float* latent = s.Latent.Data + (long)h * r;
+        for (int n = 0; n < _headTokens; n++)
+        {
+            GroupedAttention.Merge(_partials!.Data + ((long)_plan.First(n) * H + h) * rec, _plan.Ranges(n), (long)H * rec, r, latent);
             float* o = s.Attn.Data + (long)n * H * DV + (long)h * DV;
             for (int d = 0; d < DV; d++) o[d] = VectorMath.Dot(vb + (long)d * r, latent, r);
         }
@@ -451,6 +501,8 @@ internal sealed unsafe class DeepSeek2Model : ILanguageModel
             if (_disposed) return;
             _disposed = true;
             _scratch?.Dispose();
+            _attnScratch?.Dispose();
+            _partials?.Dispose();
             foreach (var b in _owned) b.Dispose();
             _arena?.Dispose();
             _matmul.Dispose();

@@ -54,14 +54,17 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
     private readonly Action<int> _attentionBody, _qkvBody, _attnNormBody, _ffnNormBody, _swiGluBody;
     private int _partitions;
 
-    // Attention runs as tasks over the step's (token, head) pairs, task t taking pairs t, t + tasks, ... (equal work
-    // in prefill, where later tokens attend to more positions); each task has its own row of scores.
-    private int _attentionTasks, _maxLength;
-    private NativeBuffer? _scores;
-    private int _scoresStride; // floats per task row
+    // Attention runs over work items (token, KV head, range of cached positions): each streams its keys and values once
+    // for all the query heads of its group and leaves partial softmaxes, merged per (token, head) afterwards. Tasks
+    // take items t, t + tasks, ... (prefill's later tokens attend to more positions); each task has its own scratch.
+    private readonly AttentionPlan _plan = new();
+    private NativeBuffer? _attnScratch, _partials;
+    private readonly Action<int> _mergeBody;
+    private readonly GgmlType _kvType;
 
-    private DenseTransformer(ModelConfig cfg, Weights weights, int maxBatch, ComputePool pool, bool ownsPool, WeightArena? arena)
+    private DenseTransformer(ModelConfig cfg, Weights weights, int maxBatch, ComputePool pool, bool ownsPool, WeightArena? arena, GgmlType kvType)
     {
+        _kvType = kvType;
         _pool = pool;
         _ownsPool = ownsPool;
         _matmul = new MatMul(pool);
@@ -78,6 +81,7 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
         _attnNormBody = p => NormRows(p, _layers[_layer].AttnNorm);
         _ffnNormBody = p => NormRows(p, _layers[_layer].FfnNorm);
         _swiGluBody = SwiGluTask;
+        _mergeBody = MergeTask;
     }
 
     public ModelConfig Config => _cfg;
@@ -89,7 +93,7 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (capacity <= 0) throw new ArgumentOutOfRangeException(nameof(capacity), "capacity must be positive");
-        return new DenseSequence(this, _cfg, capacity);
+        return new DenseSequence(this, _cfg, capacity, _kvType);
     }
 
     // ---------------------------------------------------------------- loading
@@ -209,7 +213,7 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
         try
         {
             var w = Assemble(cfg, name => file.TryGetTensor(name, out _), Matrix, Vector);
-            return new DenseTransformer(cfg, w, options.MaxBatchTokens, pool, ownsPool: true, arena) { WeightBytes = weightBytes, _vectors = vectors };
+            return new DenseTransformer(cfg, w, options.MaxBatchTokens, pool, ownsPool: true, arena, options.KvType) { WeightBytes = weightBytes, _vectors = vectors };
         }
         catch
         {
@@ -252,7 +256,8 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
         nint Vector(string name, int length, bool optional) =>
             optional && !tensors.ContainsKey(name) ? 0 : Get(name, length).Data;
         var w = Assemble(config, tensors.ContainsKey, Matrix, Vector);
-        return new DenseTransformer(config, w, maxBatchTokens, pool, ownsPool: false, arena: null) { WeightBytes = weightBytes };
+        // F32 KV cache: a trainer's rollouts are compared with its own float32 forward pass
+        return new DenseTransformer(config, w, maxBatchTokens, pool, ownsPool: false, arena: null, GgmlType.F32) { WeightBytes = weightBytes };
     }
 
     private static GgufTensorInfo Require(GgufFile file, string name) =>
@@ -363,7 +368,6 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
         // Embedding rows, positions, rope angles.
         int row = 0;
         _attentionWork = 0;
-        _maxLength = 0;
         float* freqs = _ropeFreqs;
         for (int ci = 0; ci < _chunks.Count; ci++)
         {
@@ -377,14 +381,12 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
                 _tokenChunk[row] = ci;
                 _tokenPos[row] = pos;
                 _attentionWork += (long)(pos + 1) * c.HeadCount * (c.KeyLength + c.ValueLength);
-                _maxLength = Math.Max(_maxLength, pos + 1);
                 _embedding.DequantizeRow(tokens[ch.Start + t], new Span<float>(x + (long)row * e, e));
                 Rope.Angles(pos, c.RopeDimensionCount, c.RopeFreqBase, c.RopeFreqScale, freqs,
                     _cos!.Data + (long)row * half, _sin!.Data + (long)row * half);
             }
         }
-        _attentionTasks = _attentionWork < 1 << 16 ? 1 : Math.Min(n * c.HeadCount, 4 * _pool.Threads);
-        EnsureScores(_attentionTasks, _maxLength);
+        PlanAttention(n);
 
         for (_layer = 0; _layer < _layers.Length; _layer++)
         {
@@ -395,8 +397,9 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
             _matmul.Forward(L.V, _xb.Data, _v!.Data, n);
             Parallel(_qkvBody);
             StoreKv();
-            if (_attentionTasks == 1) AttentionTask(0);
-            else _pool.For(_attentionTasks, _attentionBody);
+            if (_plan.Tasks == 1) AttentionTask(0);
+            else _pool.For(_plan.Tasks, _attentionBody);
+            Parallel(_mergeBody);
             _matmul.Forward(L.O, _attn!.Data, _xb.Data, n);
             AddInto(x, _xb.Data, (long)n * e);
             Parallel(_ffnNormBody);
@@ -452,43 +455,69 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
     {
         var c = _cfg;
         int kd = c.HeadCountKv * c.KeyLength, vd = c.HeadCountKv * c.ValueLength;
-        long kb = c.KeyLength * sizeof(float), vb = c.ValueLength * sizeof(float);
         for (int r = 0; r < _stepTokens; r++)
         {
             var seq = (DenseSequence)_items[_chunks[_tokenChunk[r]].Item].Sequence;
             int pos = _tokenPos[r];
             for (int h = 0; h < c.HeadCountKv; h++)
             {
-                Buffer.MemoryCopy(_k!.Data + (long)r * kd + h * c.KeyLength, seq.Keys(_layer, h) + (long)pos * c.KeyLength, kb, kb);
-                Buffer.MemoryCopy(_v!.Data + (long)r * vd + h * c.ValueLength, seq.Values(_layer, h) + (long)pos * c.ValueLength, vb, vb);
+                seq.Store(seq.Keys(_layer, h), (long)pos * c.KeyLength, _k!.Data + (long)r * kd + h * c.KeyLength, c.KeyLength);
+                seq.Store(seq.Values(_layer, h), (long)pos * c.ValueLength, _v!.Data + (long)r * vd + h * c.ValueLength, c.ValueLength);
             }
         }
     }
 
-    /// <summary>Scores rows for <paramref name="tasks"/> attention tasks over up to <paramref name="length"/> positions
-    /// (grown geometrically: decode adds a position per step).</summary>
-    private void EnsureScores(int tasks, int length)
+    /// <summary>The step's attention work items (<see cref="AttentionPlan"/>) and their buffers.</summary>
+    private void PlanAttention(int n)
     {
-        if (_scores != null && (long)tasks * _scoresStride <= _scores.Length && length <= _scoresStride) return;
-        _scoresStride = Math.Max(length, Math.Max(1024, 2 * _scoresStride));
-        _scores?.Dispose();
-        _scores = new NativeBuffer((long)Math.Max(tasks, 4 * _pool.Threads) * _scoresStride);
+        var c = _cfg;
+        int group = c.HeadCount / c.HeadCountKv, threads = _pool.Threads;
+        _plan.Plan(_tokenPos, n, c.HeadCountKv, threads, _attentionWork);
+        long partials = (long)_plan.Items * group * GroupedAttention.PartialFloats(c.ValueLength);
+        if (_partials == null || _partials.Length < partials)
+        {
+            _partials?.Dispose();
+            _partials = new NativeBuffer(Math.Max(partials, 2 * (_partials?.Length ?? 0)));
+        }
+        long scratch = (long)Math.Max(_plan.Tasks, 4 * threads) * GroupedAttention.ScratchFloats(group, c.KeyLength, c.ValueLength);
+        if (_attnScratch == null || _attnScratch.Length < scratch)
+        {
+            _attnScratch?.Dispose();
+            _attnScratch = new NativeBuffer(scratch);
+        }
     }
 
     private void AttentionTask(int task)
     {
         var c = _cfg;
-        float* sp = _scores!.Data + (long)task * _scoresStride;
-        for (int index = task, pairs = _stepTokens * c.HeadCount; index < pairs; index += _attentionTasks)
+        int group = c.HeadCount / c.HeadCountKv, rec = GroupedAttention.PartialFloats(c.ValueLength);
+        float* scratch = _attnScratch!.Data + (long)task * GroupedAttention.ScratchFloats(group, c.KeyLength, c.ValueLength);
+        float scale = 1f / MathF.Sqrt(c.KeyLength);
+        for (int i = task; i < _plan.Items; i += _plan.Tasks)
         {
-            int r = index / c.HeadCount, h = index % c.HeadCount;
-            int kvh = h / (c.HeadCount / c.HeadCountKv);
+            int r = _plan.Row(i), g = _plan.Group(i);
             var seq = (DenseSequence)_items[_chunks[_tokenChunk[r]].Item].Sequence;
-            Attention.SingleQuery(
-                _q!.Data + ((long)r * c.HeadCount + h) * c.KeyLength,
-                seq.Keys(_layer, kvh), c.KeyLength, seq.Values(_layer, kvh), c.ValueLength,
-                _tokenPos[r] + 1, c.KeyLength, c.ValueLength, 1f / MathF.Sqrt(c.KeyLength), sp,
-                _attn!.Data + ((long)r * c.HeadCount + h) * c.ValueLength);
+            GroupedAttention.Partial(_kvType, _q!.Data + ((long)r * c.HeadCount + g * group) * c.KeyLength, c.KeyLength, group,
+                seq.Keys(_layer, g), c.KeyLength, seq.Values(_layer, g), c.ValueLength, _plan.Start(i), _plan.End(i),
+                c.KeyLength, c.ValueLength, scale, scratch, _partials!.Data + (long)i * group * rec);
+        }
+    }
+
+    /// <summary>Attention output of the partition's tokens: each head's ranges merged.</summary>
+    private void MergeTask(int partition)
+    {
+        var (s, end) = Rows(partition);
+        var c = _cfg;
+        int group = c.HeadCount / c.HeadCountKv, rec = GroupedAttention.PartialFloats(c.ValueLength);
+        for (int r = s; r < end; r++)
+        {
+            int ranges = _plan.Ranges(r);
+            for (int h = 0; h < c.HeadCount; h++)
+            {
+                int g = h / group;
+                float* first = _partials!.Data + ((long)(_plan.First(r) + g * ranges) * group + h % group) * rec;
+                GroupedAttention.Merge(first, ranges, (long)group * rec, c.ValueLength, _attn!.Data + ((long)r * c.HeadCount + h) * c.ValueLength);
+            }
         }
     }
 
@@ -549,7 +578,8 @@ internal sealed unsafe partial class DenseTransformer : ILanguageModel
             _disposed = true;
             FreeScratch();
             _logits?.Dispose();
-            _scores?.Dispose();
+            _attnScratch?.Dispose();
+            _partials?.Dispose();
             _arena?.Dispose();
             _matmul.Dispose();
             if (_ownsPool) _pool.Dispose();
