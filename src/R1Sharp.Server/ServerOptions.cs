@@ -16,8 +16,8 @@ public sealed record ServerOptions
     public int Parallel { get; init; } = 4;
     /// <summary>Tokens per slot (prompt + completion); null = min(model context, 4096).</summary>
     public int? CtxSize { get; init; }
-    /// <summary>Element type of the KV cache: "f16" (default) or "f32".</summary>
-    public string KvType { get; init; } = "f16";
+    /// <summary>Element type of the KV cache: "f32" (default) or "f16".</summary>
+    public string KvType { get; init; } = "f32";
     /// <summary>Default thinking budget for requests that do not set one; null = unlimited.</summary>
     public int? ThinkingBudget { get; init; }
     /// <summary>Where the chat web app keeps its conversations.</summary>

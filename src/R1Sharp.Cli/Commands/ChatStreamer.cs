@@ -16,7 +16,7 @@ internal sealed class ChatStreamer : IDisposable
     private readonly bool _color = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
     private volatile bool _dimmed;
 
-    public ChatStreamer(string? modelPath, int? threads, int? contextSize, string kvType = "f16")
+    public ChatStreamer(string? modelPath, int? threads, int? contextSize, string kvType = "f32")
     {
         _engine = BatchingEngine.Load(DefaultModel.Resolve(modelPath), new BatchingOptions { Slots = 1, ContextSize = contextSize },
             new R1Sharp.Models.ModelLoadOptions { Threads = threads, KvType = R1Sharp.Models.ModelLoadOptions.ParseKvType(kvType) });

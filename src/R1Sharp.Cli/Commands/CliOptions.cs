@@ -26,13 +26,13 @@ internal static class CliOptions
         },
     };
 
-    /// <summary>--kv-type: element type of the KV cache, f16 (default) or f32 (<see cref="Models.ModelLoadOptions.KvType"/>).</summary>
+    /// <summary>--kv-type: element type of the KV cache, f32 (default) or f16 (<see cref="Models.ModelLoadOptions.KvType"/>).</summary>
     public static Option<string> KvType()
     {
         var option = new Option<string>("--kv-type")
         {
-            Description = "KV cache type: f16 (default, half the memory and bytes streamed per token) or f32",
-            DefaultValueFactory = _ => "f16",
+            Description = "KV cache type: f32 (default) or f16 (half the memory and bytes streamed per token)",
+            DefaultValueFactory = _ => "f32",
         };
         option.AcceptOnlyFromAmong("f16", "f32");
         return option;
