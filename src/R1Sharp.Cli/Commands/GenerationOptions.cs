@@ -8,6 +8,8 @@ namespace R1Sharp.Cli.Commands;
 /// are checked by <see cref="GenerationParameters.Validate"/> with the options' names in the messages.</summary>
 internal sealed class GenerationOptions
 {
+    private static readonly R1Sharp.Inference.Sampling.SamplingOptions Defaults = new();
+
     private static readonly Dictionary<string, string> OptionNames = new()
     {
         ["temperature"] = "--temp", ["top_p"] = "--top-p", ["top_k"] = "--top-k", ["min_p"] = "--min-p",
@@ -15,8 +17,8 @@ internal sealed class GenerationOptions
     };
 
     public Option<int?> MaxTokens { get; }
-    public Option<float?> Temperature { get; } = new("--temp") { Description = "Temperature (0 = greedy; default 0.6, R1's recommendation)" };
-    public Option<float?> TopP { get; } = new("--top-p") { Description = "Nucleus sampling (default 0.95)" };
+    public Option<float?> Temperature { get; } = new("--temp") { Description = $"Temperature (0 = greedy; default {Defaults.Temperature.ToString(System.Globalization.CultureInfo.InvariantCulture)}, R1's recommendation)" };
+    public Option<float?> TopP { get; } = new("--top-p") { Description = $"Nucleus sampling (default {Defaults.TopP.ToString(System.Globalization.CultureInfo.InvariantCulture)})" };
     public Option<int?> TopK { get; } = new("--top-k") { Description = "Keep the k most likely tokens (default off)" };
     public Option<float?> MinP { get; } = new("--min-p") { Description = "Drop tokens below min-p times the best one's probability (default off)" };
     public Option<float?> RepeatPenalty { get; } = new("--repeat-penalty") { Description = "Repetition penalty over the last 64 tokens (default 1 = off)" };

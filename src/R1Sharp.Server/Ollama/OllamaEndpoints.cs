@@ -22,6 +22,8 @@ public static class OllamaEndpoints
     /// <summary>The Ollama API version whose routes and fields this server answers.</summary>
     public const string ApiVersion = "0.12.0";
 
+    private static readonly R1Sharp.Inference.Sampling.SamplingOptions DefaultSampling = new();
+
     public static IEndpointRouteBuilder MapOllama(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/version", () => Results.Json(new OllamaVersion(ApiVersion), ServerJsonContext.Default.OllamaVersion));
@@ -62,7 +64,7 @@ public static class OllamaEndpoints
         var response = new OllamaShowResponse
         {
             Modelfile = $"# served by r1sharp\nFROM {info.Path}\n",
-            Parameters = "temperature 0.6\ntop_p 0.95",
+            Parameters = string.Create(CultureInfo.InvariantCulture, $"temperature {DefaultSampling.Temperature}\ntop_p {DefaultSampling.TopP}"),
             Template = info.Template,
             Details = info.Details,
             ModelInfo = info.ModelInfo,
